@@ -1,0 +1,149 @@
+# iris-mlops: `make run` runs the whole pipeline locally, `make test` installs and passes the tests.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CONSTRAINTS := requirements/constraints.txt
+# Re-install only when the project's metadata or the pinned versions change.
+STAMP_LOCAL := $(VENV)/.installed-local
+STAMP_DEV := $(VENV)/.installed-dev
+TARGET ?= local
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint typecheck unit build wheel-check clean check-java install install-dev lock
+
+help: ## List the commands
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+
+check-java: ## Fail in one line when Java 17+ is missing
+	@scripts/check_java.sh
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_LOCAL): pyproject.toml $(CONSTRAINTS) | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[local]"
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml $(CONSTRAINTS) | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[local,dev]"
+	@touch $@ $(STAMP_LOCAL)
+
+install: $(STAMP_LOCAL) ## Create .venv and install .[local]
+install-dev: $(STAMP_DEV) ## Create .venv and install .[local,dev]
+
+run: check-java install ## Run the whole pipeline on the embedded local default
+	$(VENV)/bin/iris-mlops run
+
+lint: install-dev ## ruff
+	$(VENV)/bin/ruff check src tests benchmarks
+
+typecheck: install-dev ## mypy on src/
+	$(VENV)/bin/mypy
+
+unit: check-java install-dev ## The test suite alone
+	$(VENV)/bin/pytest
+
+test: check-java lint typecheck unit ## Install .[local,dev], lint, type-check and run every test
+
+# Parity with Great Expectations 1.x: its spark extra pins pyspark < 4.2, so it gets its own virtualenv.
+VENV_GX ?= .venv-gx
+STAMP_GX := $(VENV_GX)/.installed-gx
+GX_REQUIREMENTS := tests/parity/requirements-gx.txt
+
+$(STAMP_GX): $(GX_REQUIREMENTS)
+	test -x $(VENV_GX)/bin/python || $(PYTHON) -m venv $(VENV_GX)
+	$(VENV_GX)/bin/pip install --quiet --disable-pip-version-check -r $(GX_REQUIREMENTS)
+	@touch $@
+
+test-parity: check-java install-dev $(STAMP_GX) ## Compare data-quality results with Great Expectations 1.x, expectation by expectation
+	$(PY) tests/parity/parity.py
+
+.PHONY: test-parity
+
+build: install-dev ## Build the wheel into dist/
+	rm -rf dist
+	$(PY) -m build --wheel --outdir dist .
+
+wheel-check: build ## Install the wheel in a clean venv without pyspark; import and --help must work
+	scripts/check_wheel.sh
+
+lock: ## Re-resolve the pinned versions (requirements/constraints.txt) from pyproject.toml
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet -e ".[local,dev]"
+	.venv-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > $(CONSTRAINTS)
+	rm -rf .venv-lock
+
+clean: ## Remove the virtualenv, build output, caches and the local home folder
+	rm -rf $(VENV) dist build .iris_mlops .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# ---- Databricks bundle (docs/databricks.md) -------------------------------------------------------------------
+# TARGET=local runs a job's task graph through the local runner; dev|staging|prod call the Databricks CLI.
+# DRY_RUN=1 prints the commands without running them. Credentials: the environment, or a .env file (.env.example).
+DATABRICKS ?= databricks
+DATABRICKS_INSTALL := curl -fsSL https://raw.githubusercontent.com/databricks/setup-cli/main/install.sh | sh
+IRIS := $(VENV)/bin/iris-mlops
+DRY_RUN ?=
+.PHONY: install-databricks validate deploy test-auth run_workflow run_bronze run_silver run_gold training_job \
+	run_data_quality run_feature_store run_pipeline_sequence run_automl run_eda_benchmark
+
+# $(call sh,COMMAND): print COMMAND, then run it unless DRY_RUN is set.
+sh = echo '+ $(1)'$(if $(DRY_RUN),, && $(1))
+check_target = case '$(TARGET)' in local|dev|staging|prod) ;; \
+	*) echo "TARGET must be local, dev, staging or prod, not '$(TARGET)'" >&2; exit 2;; esac
+need_cli = $(if $(DRY_RUN),true,command -v $(DATABRICKS) >/dev/null 2>&1 || \
+	{ echo "databricks CLI not found: install it with 'make install-databricks' ($(DATABRICKS_INSTALL))" >&2; exit 127; })
+load_env = if [ -f .env ]; then set -a; . ./.env; set +a; fi
+# $(call bundle,ARGS): `databricks bundle ARGS -t $(TARGET)`.
+bundle = $(need_cli) && $(load_env) && $(call sh,$(DATABRICKS) bundle $(1) -t $(TARGET))
+# $(call job,KEY): the bundle job KEY, locally through the runner or on the workspace.
+job = $(check_target) && if [ '$(TARGET)' = local ]; then $(call sh,$(IRIS) workflow run $(1) --env local); \
+	else $(call bundle,run $(1)); fi
+# Local runs need the installed project (and Java for Spark); dry runs and remote targets do not.
+local_deps = $(if $(DRY_RUN),,$(if $(filter local,$(TARGET)),check-java install))
+
+install-databricks: ## Install the Databricks CLI with Databricks' official installer
+	@if [ -z "$(DRY_RUN)" ] && command -v $(DATABRICKS) >/dev/null 2>&1; then $(DATABRICKS) --version; \
+	else $(call sh,$(DATABRICKS_INSTALL)); fi
+
+validate: $(if $(DRY_RUN),,$(if $(filter local,$(TARGET)),install-dev)) ## Check the bundle (TARGET=local: schema + cross-references, no workspace)
+	@$(check_target) && if [ '$(TARGET)' = local ]; then $(call sh,$(IRIS) workflow validate); \
+	else $(call bundle,validate); fi
+
+deploy: ## Build the wheel and deploy the bundle to TARGET=dev|staging|prod
+	@$(check_target) && if [ '$(TARGET)' = local ]; then \
+	echo "TARGET=local has nothing to deploy: the local runner reads resources/ directly (use TARGET=dev|staging|prod)" >&2; \
+	exit 2; else $(call bundle,deploy); fi
+
+test-auth: $(if $(DRY_RUN),,install) ## Show who the workspace credentials authenticate as
+	@$(call sh,$(IRIS) workspace auth-check)
+
+run_workflow: $(local_deps) ## Run the iris_workflow job (bronze -> silver -> gold -> quality/features -> train)
+	@$(call job,iris_workflow)
+
+run_bronze: $(local_deps) ## Run the bronze job
+	@$(call job,bronze)
+
+run_silver: $(local_deps) ## Run the silver job
+	@$(call job,silver)
+
+run_gold: $(local_deps) ## Run the gold job
+	@$(call job,gold)
+
+run_data_quality: $(local_deps) ## Run the data_quality job
+	@$(call job,data_quality)
+
+run_feature_store: $(local_deps) ## Run the feature_store job
+	@$(call job,feature_store)
+
+training_job: $(local_deps) ## Run the training job
+	@$(call job,training)
+
+run_automl: $(local_deps) ## Run the automl job (six model families, winner through the promotion gate)
+	@$(call job,automl)
+
+run_eda_benchmark: $(local_deps) ## Run the eda_benchmark job (ten-model benchmark and the EDA report)
+	@$(call job,eda_benchmark)
+
+run_pipeline_sequence: $(local_deps) ## Run the one-task jobs one after another: bronze, silver, gold, feature_store, training
+	@$(call job,bronze) && $(call job,silver) && $(call job,gold) && $(call job,feature_store) && $(call job,training)

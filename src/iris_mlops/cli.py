@@ -1,0 +1,81 @@
+"""The `iris-mlops` command: every task as a subcommand, plus the inspection command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from iris_mlops import __version__
+from iris_mlops.commands import batches as batches_commands
+from iris_mlops.commands import config as config_commands
+from iris_mlops.commands import models as models_commands
+from iris_mlops.commands import quality as quality_commands
+from iris_mlops.commands import tables as tables_commands
+from iris_mlops.commands import workflow as workflow_commands
+from iris_mlops.commands import workspace as workspace_commands
+from iris_mlops.config import Settings, load_settings
+from iris_mlops.tasks.context import user_errors
+from iris_mlops.tasks.options import EnvOption
+from iris_mlops.tasks.registry import load_tasks
+
+app = typer.Typer(
+    name="iris-mlops",
+    help="A reference MLOps pipeline for Iris: local Delta + Spark + MLflow, or Databricks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """iris-mlops: bronze -> silver -> gold -> quality -> features -> training, locally or on Databricks."""
+
+
+@app.command("run")
+def run(
+    env: EnvOption = None,
+    job: str = typer.Option("iris_workflow", "--job", help="The bundle job to run (resources/jobs/<job>.job.yml)."),
+) -> None:
+    """Run the whole pipeline: the bundle's main job through the local runner, then say where everything is."""
+    from iris_mlops.workflow.runner import run_job
+
+    code = run_job(job, env=env, only=None, from_task=None, bundle_dir=None)
+    if code == 0:
+        with user_errors():
+            _print_locations(load_settings(env))
+    raise typer.Exit(code)
+
+
+def _print_locations(settings: Settings) -> None:
+    if settings.store != "local_delta":
+        typer.echo(f"tables: {settings.catalog}.{settings.schema_name}.*")
+        return
+    warehouse = settings.home / "warehouse" / settings.catalog / settings.schema_name
+    typer.echo(f"tables:  {warehouse}/<table>  (iris-mlops tables list)")
+    typer.echo(f"reports: {settings.reports_dir}  (iris-mlops quality report)")
+    typer.echo(f"MLflow:  mlflow ui --backend-store-uri sqlite:///{settings.home / 'mlflow.db'}")
+
+
+for _task in load_tasks().values():
+    app.command(_task.name, help=_task.help)(_task.func)
+
+app.add_typer(config_commands.app, name="config")
+app.add_typer(models_commands.app, name="models")
+app.add_typer(quality_commands.app, name="quality")
+app.add_typer(workflow_commands.app, name="workflow")
+app.add_typer(workspace_commands.app, name="workspace")
+app.add_typer(batches_commands.app, name="batches")
+app.add_typer(tables_commands.app, name="tables")
+
+
+def main() -> None:
+    """Entry point of the `iris-mlops` console script."""
+    app()

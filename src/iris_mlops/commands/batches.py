@@ -1,0 +1,86 @@
+"""`iris-mlops batches list|delete`: the ingested batches with their rows per layer, and removing one batch."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from iris_mlops.errors import IrisMlopsError
+from iris_mlops.tasks.context import TaskContext, task_context
+from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunIdOption, SchemaOption
+
+app = typer.Typer(
+    help="List the ingested batches or delete one from bronze, silver and quarantine.", no_args_is_help=True
+)
+
+COLUMNS = ("batch_id", "source", "ingested_at", "bronze_rows", "silver_rows", "quarantine_rows", "status")
+LAYERS = ("quarantine", "silver", "bronze")  # delete order: a crash leaves bronze, so silver re-processes the batch
+
+
+def batch_rows(ctx: TaskContext) -> list[dict[str, Any]]:
+    """Every batch with its source, ingestion time, rows per layer and status (done, pending, orphan)."""
+    from iris_mlops.tasks.medallion import batch_status_frame
+
+    frame = batch_status_frame(ctx)
+    if frame is None:
+        return []
+    rows = [row.asDict() for row in frame.collect()]
+    return sorted(rows, key=lambda r: (r["ingested_at"] is None, str(r["ingested_at"]), r["batch_id"]))
+
+
+@app.command("list")
+def list_batches(
+    env: EnvOption = None, catalog: CatalogOption = None, schema: SchemaOption = None, as_json: JsonOption = False
+) -> None:
+    """Show the ingested batches with their row counts in bronze, silver and quarantine."""
+    with task_context("batches", env=env, catalog=catalog, schema=schema, quiet=as_json) as ctx:
+        rows = batch_rows(ctx)
+    if as_json:
+        typer.echo(json.dumps(rows, default=str, indent=2))
+        return
+    if not rows:
+        typer.echo("no batches: run `iris-mlops bronze` first")
+        return
+    table = [COLUMNS, *[tuple("-" if r[c] is None else str(r[c]) for c in COLUMNS) for r in rows]]
+    widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
+    for line in table:
+        typer.echo("  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)).rstrip())
+
+
+def resolve_batch(wanted: str, known: list[str]) -> str:
+    """The batch id named exactly, or by a unique prefix of at least 4 characters."""
+    if wanted in known:
+        return wanted
+    matches = [b for b in known if len(wanted) >= 4 and b.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise IrisMlopsError(f"batch prefix {wanted!r} is ambiguous: {', '.join(sorted(matches))}")
+    raise IrisMlopsError(f"no batch {wanted!r} in bronze, silver or quarantine (see `iris-mlops batches list`)")
+
+
+@app.command("delete")
+def delete_batch(
+    batch_id: Annotated[str, typer.Argument(help="Batch id (or a unique prefix of at least 4 characters).")],
+    env: EnvOption = None,
+    catalog: CatalogOption = None,
+    schema: SchemaOption = None,
+    run_id: RunIdOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete one batch from quarantine, silver and bronze: one commit per table that holds it."""
+    with task_context("batches", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
+        rows = {r["batch_id"]: r for r in batch_rows(ctx)}
+        batch = resolve_batch(batch_id, list(rows))
+        versions = {}
+        for layer in LAYERS:
+            count = rows[batch][f"{layer}_rows"]
+            if count:
+                name = ctx.settings.table(layer)
+                versions[name] = ctx.store.delete_where(name, column="batch_id", values=[batch], run_id=ctx.run_id)
+                ctx.echo(f"deleted {count} rows of batch {batch} from {name} (version {versions[name]})")
+        ctx.echo("gold still aggregates the previous silver: run `iris-mlops gold` to refresh it")
+    if as_json:
+        typer.echo(json.dumps({"batch_id": batch, "versions": versions, "run_id": ctx.run_id}))

@@ -1,0 +1,317 @@
+"""The one configuration model, loaded from conf/ YAML per environment with env-var overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from iris_mlops.errors import ConfigError
+
+ENVIRONMENTS = ("local", "dev", "staging", "prod")
+ENV_PREFIX = "IRIS_MLOPS_"
+# Unity Catalog identifiers: letters, digits and underscores; we refuse anything that would need quoting.
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
+SECRET_KEYS = ("token", "secret", "password", "webhook")
+MEASUREMENTS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+
+def validate_identifier(value: str, *, what: str) -> str:
+    """Return `value` when it is a plain identifier, else raise a ConfigError naming it."""
+    if not IDENTIFIER.match(value):
+        raise ConfigError(f"invalid {what} name {value!r}: use letters, digits and underscores, not starting with a digit")
+    return value
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class TablesConfig(Frozen):
+    bronze: str = "iris_bronze"
+    silver: str = "iris_silver"
+    quarantine: str = "iris_quarantine"
+    gold: str = "iris_gold"
+    features: str = "iris_features"
+    dq_results: str = "dq_results"
+
+    @field_validator("*")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return validate_identifier(value, what="table")
+
+
+class Range(Frozen):
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low >= self.high:
+            raise ValueError(f"range low {self.low} must be below high {self.high}")
+        return self
+
+
+class SilverConfig(Frozen):
+    plausible_ranges: dict[str, Range]
+    species: tuple[str, ...] = ("setosa", "versicolor", "virginica")
+    outlier_method: Literal["iqr"] = "iqr"
+    outlier_iqr_k: float = Field(default=1.5, gt=0)
+
+    @field_validator("plausible_ranges")
+    @classmethod
+    def _all_measurements(cls, value: dict[str, Range]) -> dict[str, Range]:
+        missing = sorted(set(MEASUREMENTS) - set(value))
+        if missing:
+            raise ValueError(f"plausible_ranges lacks {', '.join(missing)}")
+        return value
+
+
+class QualityConfig(Frozen):
+    enabled: bool = True
+    sample_size: int = Field(default=20, ge=0, le=1000)
+    suites_dir: str | None = None  # None: conf/expectations next to base.yml
+    checkpoints_dir: str | None = None  # None: conf/checkpoints
+    write_results: bool = True  # append every run to the dq_results table
+    html_report: bool = True  # one self-contained HTML report per run under <home>/reports/quality
+
+
+class FeaturesConfig(Frozen):
+    include_outliers: bool = True  # IQR-flagged silver rows are valid measurements: keep them in the feature table
+
+
+class SplitConfig(Frozen):
+    test_fraction: float = Field(default=0.2, gt=0, lt=1)
+    seed: int = 42
+
+
+class RandomForestConfig(Frozen):
+    n_estimators: int = Field(default=200, ge=1)
+    max_depth: int | None = None
+    min_samples_leaf: int = Field(default=1, ge=1)
+    seed: int = 42
+
+
+class TrainingConfig(Frozen):
+    random_forest: RandomForestConfig = RandomForestConfig()
+    primary_metric: Literal["f1_macro"] = "f1_macro"
+    promotion_margin: float = Field(default=0.05, ge=0, lt=1)
+
+
+AUTOML_FAMILIES = ("logistic_regression", "naive_bayes", "knn", "svm", "random_forest", "gradient_boosting")
+BENCHMARK_MODELS = (
+    *AUTOML_FAMILIES,
+    "decision_tree",
+    "extra_trees",
+    "ada_boost",
+    "lda",
+    "qda",
+    "mlp",
+)
+ParamValue = bool | int | float | str | None
+
+
+class AutomlConfig(Frozen):
+    """AutoML: a per-family search space, a trial budget, k-fold CV on the training split, a safety stop."""
+
+    folds: int = Field(default=5, ge=2, le=20)
+    search: Literal["grid", "random"] = "random"
+    trials_per_family: int = Field(default=8, ge=1)
+    seed: int = 42
+    time_limit_seconds: float = Field(default=300.0, gt=0)
+    n_jobs: int = Field(default=1, ge=1)
+    # Ties on mean and std of the primary metric go to the family listed first.
+    family_order: tuple[str, ...] = AUTOML_FAMILIES
+    search_spaces: dict[str, dict[str, list[ParamValue]]] = Field(default_factory=dict)
+
+    @field_validator("family_order")
+    @classmethod
+    def _all_families(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if sorted(value) != sorted(AUTOML_FAMILIES):
+            raise ValueError(f"family_order must list each of {', '.join(AUTOML_FAMILIES)} once")
+        return value
+
+    @field_validator("search_spaces")
+    @classmethod
+    def _known_families(cls, value: dict[str, dict[str, list[ParamValue]]]) -> dict[str, dict[str, list[ParamValue]]]:
+        unknown = sorted(set(value) - set(AUTOML_FAMILIES))
+        if unknown:
+            raise ValueError(f"search_spaces names unknown families {', '.join(unknown)}")
+        empty = sorted(f"{family}.{name}" for family, space in value.items() for name, values in space.items() if not values)
+        if empty:
+            raise ValueError(f"search space lists no value for {', '.join(empty)}")
+        return value
+
+
+class BenchmarkConfig(Frozen):
+    """The benchmark: models with default settings under one repeated stratified CV."""
+
+    folds: int = Field(default=5, ge=2, le=20)
+    repeats: int = Field(default=2, ge=1)
+    seed: int = 42
+    n_jobs: int = Field(default=1, ge=1)
+    models: tuple[str, ...] = BENCHMARK_MODELS[:10]
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(BENCHMARK_MODELS))
+        if unknown or len(set(value)) != len(value) or not value:
+            raise ValueError(f"models must be distinct names among {', '.join(BENCHMARK_MODELS)}; got {', '.join(unknown)}")
+        return value
+
+
+class MlflowConfig(Frozen):
+    tracking_uri: str | None = None  # None: sqlite under $IRIS_MLOPS_HOME locally, "databricks" on Databricks
+    registry_uri: str | None = None  # None: same store locally, "databricks-uc" on Databricks
+    experiment: str = "iris-mlops"
+    model_name: str = "iris_classifier"
+
+    @field_validator("model_name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return validate_identifier(value, what="model")
+
+
+class Settings(Frozen):
+    """The resolved configuration of one environment."""
+
+    env: Literal["local", "dev", "staging", "prod"]
+    catalog: str
+    schema_name: str = Field(alias="schema")
+    store: Literal["local_delta", "spark_delta"]
+    home: Path
+    seed: int = 42
+    tables: TablesConfig = TablesConfig()
+    silver: SilverConfig
+    quality: QualityConfig = QualityConfig()
+    features: FeaturesConfig = FeaturesConfig()
+    split: SplitConfig = SplitConfig()
+    training: TrainingConfig = TrainingConfig()
+    mlflow: MlflowConfig = MlflowConfig()
+    automl: AutomlConfig = AutomlConfig()
+    benchmark: BenchmarkConfig = BenchmarkConfig()
+
+    @field_validator("catalog", "schema_name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return validate_identifier(value, what="catalog/schema")
+
+    def table(self, key: str) -> str:
+        """Three-level name of the table configured under `key` (e.g. 'silver')."""
+        return f"{self.catalog}.{self.schema_name}.{getattr(self.tables, key)}"
+
+    def qualify(self, name: str) -> str:
+        """Resolve a short table name in the configured catalog and schema; validate a three-level one."""
+        parts = name.split(".")
+        if len(parts) == 1:
+            parts = [self.catalog, self.schema_name, name]
+        if len(parts) != 3:
+            raise ConfigError(f"invalid table name {name!r}: use NAME or catalog.schema.name")
+        for part in parts:
+            validate_identifier(part, what="table")
+        return ".".join(parts)
+
+    @property
+    def model_full_name(self) -> str:
+        """Registered model name: three-level in Unity Catalog, plain in a local registry."""
+        if self.store == "spark_delta":
+            return f"{self.catalog}.{self.schema_name}.{self.mlflow.model_name}"
+        return self.mlflow.model_name
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+
+def conf_dir() -> Path:
+    """The conf/ folder: $IRIS_MLOPS_CONF_DIR, the copy packaged in the wheel, or the source tree's."""
+    explicit = os.environ.get(f"{ENV_PREFIX}CONF_DIR")
+    if explicit:
+        return Path(explicit)
+    packaged = Path(__file__).resolve().parent / "conf"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "conf"
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge mappings recursively; values of `override` win."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """`IRIS_MLOPS_A__B=v` becomes {"a": {"b": v}}; values are parsed as YAML scalars."""
+    overrides: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == f"{ENV_PREFIX}CONF_DIR" or key == f"{ENV_PREFIX}ENV":
+            continue
+        path = key[len(ENV_PREFIX) :].lower().split("__")
+        node = overrides
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = raw if path[-1] in ("home", "catalog", "schema") else yaml.safe_load(raw)
+    return overrides
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"configuration file {path} not found")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"configuration file {path} must hold a mapping")
+    return data
+
+
+def load_settings(
+    env: str | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve base.yml + <env>.yml + IRIS_MLOPS_* variables + explicit overrides, once, at the entry point."""
+    environ = os.environ if environ is None else environ
+    env = env or environ.get(f"{ENV_PREFIX}ENV", "local")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"unknown environment {env!r}: choose one of {', '.join(ENVIRONMENTS)}")
+    folder = conf_dir()
+    data = deep_merge(_read_yaml(folder / "base.yml"), _read_yaml(folder / f"{env}.yml"))
+    data = deep_merge(data, env_overrides(environ))
+    data = deep_merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    data["env"] = env
+    data.setdefault("home", ".iris_mlops")
+    data["home"] = Path(str(data["home"])).expanduser().resolve()
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "<root>"
+        raise ConfigError(f"invalid configuration for env {env!r} at {where}: {first['msg']}") from None
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The settings as plain data, with any secret-looking value replaced by '***'."""
+    data = json.loads(settings.model_dump_json(by_alias=True))
+    return _mask(data)
+
+
+def _mask(node: Any, key: str = "") -> Any:
+    if isinstance(node, dict):
+        return {k: _mask(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_mask(v, key) for v in node]
+    if node and any(word in key.lower() for word in SECRET_KEYS):
+        return "***"
+    return node

@@ -1,0 +1,41 @@
+"""Exceptions whose message is fit to show a user as one line."""
+
+from __future__ import annotations
+
+
+class IrisMlopsError(Exception):
+    """Base class for errors the CLI reports as one line, without a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(IrisMlopsError):
+    """The configuration is invalid: a bad name, an unknown key, a wrong type."""
+
+    exit_code = 2
+
+
+class InputError(IrisMlopsError):
+    """An input file cannot be used: missing, empty, unreadable, wrong layout."""
+
+    exit_code = 2
+
+
+class TableNotFoundError(IrisMlopsError):
+    """A table that a task reads does not exist yet."""
+
+
+class SchemaMismatchError(IrisMlopsError, ValueError):
+    """A write whose columns or types differ from the table's schema."""
+
+
+class DataQualityError(IrisMlopsError):
+    """An `error`-severity expectation failed; nothing was published."""
+
+
+class LockedError(IrisMlopsError):
+    """Another local run holds the lock on the home folder."""
+
+
+class ModelError(IrisMlopsError):
+    """A model, alias or registry problem (missing alias, unreachable registry, feature mismatch)."""

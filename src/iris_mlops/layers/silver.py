@@ -1,0 +1,143 @@
+"""Silver: typed, validated rows; the others go to quarantine with every reason. Outliers are flagged, not removed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F  # noqa: N812
+
+from iris_mlops.config import MEASUREMENTS
+from iris_mlops.layers import conform
+from iris_mlops.schemas import (
+    BATCH_ID,
+    BUSINESS_COLUMNS,
+    INGESTED_AT,
+    IS_OUTLIER,
+    QUARANTINE_SCHEMA,
+    REASONS,
+    RUN_ID,
+    SILVER_SCHEMA,
+    SOURCE,
+    SPECIES,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+TYPED = "_typed_"  # prefix of the working columns holding parsed values
+DONE, PENDING, ORPHAN = "done", "pending", "orphan"
+
+
+def normalise_species(column: Column) -> Column:
+    """Trimmed, lower-cased, without the `Iris-` prefix of the UCI file: ` Iris-Setosa ` -> `setosa`."""
+    return F.regexp_replace(F.lower(F.trim(column)), r"^iris[\s_.-]*", "")
+
+
+def _measurement_reason(name: str, *, low: float, high: float) -> Column:
+    raw = F.trim(F.col(name))
+    value = F.col(f"{TYPED}{name}")
+    return (
+        F.when(raw.isNull() | (raw == ""), F.lit(f"null:{name}"))
+        .when(value.isNull() | F.isnan(value), F.lit(f"not_a_number:{name}"))
+        .when(value <= 0, F.lit(f"not_positive:{name}"))
+        .when((value <= low) | (value >= high), F.lit(f"out_of_range:{name}"))
+    )
+
+
+def _species_reason(species: Sequence[str]) -> Column:
+    value = F.col(f"{TYPED}{SPECIES}")
+    return F.when(value.isNull() | (value == ""), F.lit(f"null:{SPECIES}")).when(
+        ~value.isin(list(species)), F.lit("unknown_species")
+    )
+
+
+def validate_rows(df: DataFrame, *, ranges: Mapping[str, tuple[float, float]], species: Sequence[str]) -> DataFrame:
+    """Add parsed values (`_typed_<column>`, try_cast: ANSI stays on) and `reasons`, every problem of the row."""
+    parsed = df.select(
+        "*",
+        *[F.trim(F.col(m)).try_cast("double").alias(f"{TYPED}{m}") for m in MEASUREMENTS],
+        normalise_species(F.col(SPECIES)).alias(f"{TYPED}{SPECIES}"),
+    )
+    checks = [_measurement_reason(m, low=ranges[m][0], high=ranges[m][1]) for m in MEASUREMENTS]
+    return parsed.withColumn(REASONS, F.array_compact(F.array(*checks, _species_reason(species))))
+
+
+def flag_outliers(df: DataFrame, *, iqr_k: float, keys: Sequence[str] = (BATCH_ID, SPECIES)) -> DataFrame:
+    """`is_outlier`: a measurement outside [Q1 - k·IQR, Q3 + k·IQR] per batch and species (exact quartiles)."""
+    quartiles = df.groupBy(*keys).agg(*[F.percentile(F.col(m), [0.25, 0.75]).alias(f"_q_{m}") for m in MEASUREMENTS])
+    outside = []
+    for m in MEASUREMENTS:
+        q1, q3 = F.col(f"_q_{m}")[0], F.col(f"_q_{m}")[1]
+        spread = (q3 - q1) * F.lit(iqr_k)
+        outside.append((F.col(m) < q1 - spread) | (F.col(m) > q3 + spread))
+    flag = outside[0]
+    for condition in outside[1:]:
+        flag = flag | condition
+    joined = df.join(F.broadcast(quartiles), on=list(keys), how="inner")
+    return joined.withColumn(IS_OUTLIER, flag).drop(*[f"_q_{m}" for m in MEASUREMENTS])
+
+
+def build_silver(
+    bronze: DataFrame,
+    *,
+    ranges: Mapping[str, tuple[float, float]],
+    species: Sequence[str],
+    iqr_k: float,
+    run_id: str,
+) -> tuple[DataFrame, DataFrame]:
+    """Bronze rows -> (silver rows, quarantined rows); every bronze row lands in exactly one of them."""
+    checked = validate_rows(bronze, ranges=ranges, species=species).withColumn(RUN_ID, F.lit(run_id))
+    valid = checked.filter(F.size(REASONS) == 0).select(
+        BATCH_ID,
+        "source_position",
+        INGESTED_AT,
+        RUN_ID,
+        *[F.col(f"{TYPED}{c}").alias(c) for c in BUSINESS_COLUMNS],
+    )
+    silver = conform(flag_outliers(valid, iqr_k=iqr_k), schema=SILVER_SCHEMA)
+    quarantine = conform(checked.filter(F.size(REASONS) > 0), schema=QUARANTINE_SCHEMA)
+    return silver, quarantine
+
+
+def batch_status(bronze: DataFrame, silver: DataFrame, quarantine: DataFrame) -> DataFrame:
+    """One row per batch: rows per layer and `status` (done, pending: new/replaced/half-written, orphan: not in bronze).
+
+    A batch is done when silver + quarantine hold as many rows as bronze, all from the bronze load now in
+    bronze (same `ingested_at`). A crash between the silver and the quarantine commit, or a re-ingestion,
+    breaks one of these, so the batch is processed again.
+    """
+    loads = bronze.groupBy(BATCH_ID).agg(
+        F.count(F.lit(1)).alias("bronze_rows"), F.max(SOURCE).alias(SOURCE), F.max(INGESTED_AT).alias(INGESTED_AT)
+    )
+    status = loads
+    for layer, df in (("silver", silver), ("quarantine", quarantine)):
+        counts = df.groupBy(BATCH_ID).agg(
+            F.count(F.lit(1)).alias(f"{layer}_rows"),
+            F.min(INGESTED_AT).alias(f"_{layer}_first"),
+            F.max(INGESTED_AT).alias(f"_{layer}_last"),
+        )
+        status = status.join(counts, on=BATCH_ID, how="full_outer")
+    same_load = [
+        F.coalesce(F.col(f"_{layer}_{end}") == F.col(INGESTED_AT), F.lit(True))
+        for layer in ("silver", "quarantine")
+        for end in ("first", "last")
+    ]
+    complete = F.coalesce(F.col("silver_rows"), F.lit(0)) + F.coalesce(F.col("quarantine_rows"), F.lit(0)) == F.col(
+        "bronze_rows"
+    )
+    done = complete
+    for condition in same_load:
+        done = done & condition
+    state = F.when(F.col("bronze_rows").isNull(), F.lit(ORPHAN)).when(done, F.lit(DONE)).otherwise(F.lit(PENDING))
+    return status.select(
+        BATCH_ID,
+        SOURCE,
+        INGESTED_AT,
+        *[
+            F.coalesce(F.col(f"{layer}_rows"), F.lit(0)).alias(f"{layer}_rows")
+            for layer in ("bronze", "silver", "quarantine")
+        ],
+        state.alias("status"),
+    )

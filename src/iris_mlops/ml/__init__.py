@@ -1,0 +1,1 @@
+"""Training, evaluation, MLflow tracking, the registry and the promotion gate."""

@@ -1,0 +1,155 @@
+"""The one-pass engine: a suite's row-level and aggregate expectations in ONE aggregation.
+
+Phases: the schema (no Spark job); one `agg` for every row-level, aggregate, grouped and own-side
+cross-table metric; at most one more pass shared by the checks that need a shuffle; the other tables'
+small aggregates; and, only for failed row-level expectations, a bounded sample of failing rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from iris_mlops.quality import evaluate as ev
+from iris_mlops.quality import plan as pl
+from iris_mlops.quality.cross import OtherReader, cross_result
+from iris_mlops.quality.jobs import PhaseMeter
+from iris_mlops.quality.results import ExpectationResult, SuiteResult
+from iris_mlops.quality.samples import duplicate_values, failing_rows
+from iris_mlops.quality.shuffle import shuffle_counts
+from iris_mlops.quality.suite import Expectation, Suite
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+def validate(
+    df: DataFrame,
+    suite: Suite,
+    *,
+    table: str,
+    run_id: str,
+    table_version: int | None = None,
+    sample_size: int = 20,
+    read_other: OtherReader | None = None,
+) -> SuiteResult:
+    """Validate `df` against `suite`; never raises for failed expectations (see gate.audit for that)."""
+    started = datetime.now(timezone.utc)
+    meter = PhaseMeter(df.sparkSession)
+    outcomes, runnable = _schema_phase(df, suite)
+    single = [e for e in runnable if e.spec.kind != "shuffle"]
+    outcomes.update(_aggregate_phase(df, single, read_other, meter))
+    shuffled = [e for e in runnable if e.spec.kind == "shuffle"]
+    if shuffled:
+        with meter.phase("shuffle"):
+            outcomes.update(_shuffle_pass(df, shuffled, cap=max(sample_size, 1)))
+    with meter.phase("samples"):
+        outcomes = _with_samples(df, suite, outcomes, sample_size)
+    results = [outcomes[e.index] for e in suite.expectations]
+    return SuiteResult(
+        run_id=run_id, suite=suite.name, suite_version=suite.version, table=table, table_version=table_version,
+        success=all(r.success or r.severity == "warn" for r in results), started_at=started,
+        finished_at=datetime.now(timezone.utc), timings={**meter.timings, "total": _elapsed(started)},
+        spark_jobs=meter.jobs, results=results,
+    )
+
+
+def _schema_phase(df: DataFrame, suite: Suite) -> tuple[dict[int, ExpectationResult], list[Expectation]]:
+    """Schema expectations answered from df.schema (no job); the rest, unless a column they name is missing."""
+    types = {f.name: type(f.dataType).__name__ for f in df.schema.fields}
+    outcomes: dict[int, ExpectationResult] = {}
+    runnable: list[Expectation] = []
+    for e in suite.expectations:
+        missing = [c for c in e.kwargs.columns() if c not in types]
+        if e.spec.kind == "schema":
+            outcomes[e.index] = ev.schema_result(e, types)
+        elif missing:
+            outcomes[e.index] = ev.failed_with(e, f"column {missing[0]!r} not found")
+        else:
+            runnable.append(e)
+    return outcomes, runnable
+
+
+def _aggregate_phase(df: DataFrame, single: list[Expectation], read_other: OtherReader | None,
+                     meter: PhaseMeter) -> dict[int, ExpectationResult]:
+    """The one scan, then the cross-table checks that compare its figures with other tables' aggregates."""
+    with meter.phase("aggregate"):
+        try:
+            keys, metrics = _one_pass(df, single)
+        except Exception as exc:  # e.g. an ANSI cast error: fail these expectations, keep the others
+            problem = f"aggregation failed: {str(exc).strip().splitlines()[0][:200]}"
+            return {e.index: ev.failed_with(e, problem) for e in single}
+    outcomes = {e.index: _from_metrics(e, keys[e.index], metrics) for e in single if e.spec.kind != "cross"}
+    crossed = [e for e in single if e.spec.kind == "cross"]
+    if crossed:
+        with meter.phase("cross"):
+            for e in crossed:
+                outcomes[e.index] = cross_result(e, {n: metrics[k] for n, k in keys[e.index].items()}, read_other)
+    return outcomes
+
+
+def _elapsed(started: datetime) -> float:
+    return round((datetime.now(timezone.utc) - started).total_seconds(), 4)
+
+
+def _one_pass(df: DataFrame, expectations: list[Expectation]) -> tuple[dict[int, Any], dict[str, Any]]:
+    """Every metric of every expectation as one `agg` over `df`: one scan."""
+    plan = pl.AggregatePlan()
+    adders = {"map": pl.add_map, "aggregate": pl.add_aggregate, "table": pl.add_table,
+              "grouped": pl.add_grouped, "cross": pl.add_cross}
+    keys = {e.index: adders[e.spec.kind](plan, e) for e in expectations}
+    if not plan.exprs:
+        return keys, {}
+    return keys, plan.read(df.agg(*plan.columns()).collect()[0])
+
+
+def _from_metrics(e: Expectation, key: Any, metrics: dict[str, Any]) -> ExpectationResult:
+    kind = e.spec.kind
+    if kind == "map":
+        nonnull = metrics[key["nonnull"]] if "nonnull" in key else None
+        return ev.map_result(e, element_count=int(metrics[key["element"]]), nonnull_count=nonnull,
+                             unexpected_count=int(metrics[key["unexpected"]]))
+    if kind == "grouped":
+        return ev.grouped_result(e, {group: int(metrics[k]) for group, k in key.items()})
+    value = metrics[key]
+    if e.type == "expect_table_row_count_to_equal":
+        return ev.result(e, success=value == e.kwargs.value, observed_value=value)  # type: ignore[attr-defined]
+    return ev.value_result(e, value)
+
+
+def _shuffle_pass(df: DataFrame, expectations: list[Expectation], *, cap: int) -> dict[int, ExpectationResult]:
+    counts = shuffle_counts(df, expectations, cap=cap)
+    out: dict[int, ExpectationResult] = {}
+    for e in expectations:
+        c = counts[e.index]
+        if e.type == "expect_column_values_to_be_unique":
+            out[e.index] = ev.unique_result(e, element_count=c.element_count, nonnull_count=c.nonnull_count,
+                                            duplicated_rows=c.duplicated_rows)
+        elif e.type == "expect_column_distinct_values_to_equal_set":
+            out[e.index] = ev.distinct_set_result(e, observed=list(c.values), not_in_set=c.not_in_set,
+                                                  in_set=c.in_set, unexpected_values=list(c.unexpected_values))
+        else:
+            out[e.index] = ev.value_result(e, ev.proportion_unique(c.distinct_count, c.nonnull_count))
+    return out
+
+
+def _with_samples(df: DataFrame, suite: Suite, outcomes: dict[int, ExpectationResult],
+                  size: int) -> dict[int, ExpectationResult]:
+    """Attach failing rows (and their values) to failed row-level expectations only."""
+    by_index = {e.index: e for e in suite.expectations}
+    failed = {
+        i: (by_index[i], r.unexpected_count or 0)
+        for i, r in outcomes.items()
+        if not r.success and by_index[i].spec.kind == "map" and r.exception is None and r.unexpected_count
+    }
+    samples = failing_rows(df, failed, size=size)
+    for i, rows in samples.items():
+        column = by_index[i].column or ""
+        outcomes[i] = outcomes[i].model_copy(
+            update={"failing_rows": rows, "unexpected_sample": [row.get(column) for row in rows]}
+        )
+    for i, r in outcomes.items():
+        if not r.success and r.expectation_type == "expect_column_values_to_be_unique" and r.unexpected_count:
+            values = duplicate_values(df, r.column or "", size=size)
+            outcomes[i] = r.model_copy(update={"unexpected_sample": values})
+    return outcomes

@@ -1,0 +1,53 @@
+"""get_spark(): the active session on Databricks, a small fast local session elsewhere."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from iris_mlops.errors import IrisMlopsError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Tuned for 2-core machines and small data: few shuffle partitions, no UI, quiet logs.
+LOCAL_CONF = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.memory": "2g",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # delta-rs and other Delta readers expect microsecond timestamps, not legacy INT96.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "iris-mlops-spark-warehouse"),
+}
+
+
+def on_databricks() -> bool:
+    """True inside a Databricks runtime (cluster or serverless)."""
+    return "DATABRICKS_RUNTIME_VERSION" in os.environ
+
+
+def get_spark(app_name: str = "iris-mlops") -> SparkSession:
+    """Return the active Spark session, creating a local one off Databricks."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover - depends on the install
+        raise IrisMlopsError("pyspark is not installed: install the local extra, pip install 'iris-mlops[local]'") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if on_databricks():
+        return SparkSession.builder.getOrCreate()
+    # Python UDFs and pandas functions need the workers to run this very interpreter.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(os.environ.get("IRIS_MLOPS_SPARK_MASTER", "local[2]")).appName(app_name)
+    for key, value in LOCAL_CONF.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark

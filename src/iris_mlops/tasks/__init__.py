@@ -1,0 +1,1 @@
+"""One function per job task: settings -> read -> transform -> validate -> write."""

@@ -1,0 +1,66 @@
+"""Task `feature-store`: silver -> the versioned feature table `iris_features`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from iris_mlops.tasks.context import TaskContext, task_context
+from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunIdOption, SchemaOption
+from iris_mlops.tasks.registry import task
+
+
+@task("feature-store", help="Build the feature table (one row per sample, engineered features, feature version).")
+def feature_store(
+    env: EnvOption = None,
+    catalog: CatalogOption = None,
+    schema: SchemaOption = None,
+    run_id: RunIdOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rebuild the feature table from the current silver version; print what was written."""
+    with task_context("feature-store", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
+        result = run_feature_store(ctx)
+        if as_json:
+            typer.echo(json.dumps(result, default=str, sort_keys=True))
+
+
+def run_feature_store(ctx: TaskContext) -> dict[str, Any]:
+    """Feature table for an open task context; returns the versions read and written."""
+    from iris_mlops.errors import InputError, TableNotFoundError
+    from iris_mlops.features.definitions import FEATURE_VERSION, feature_names
+    from iris_mlops.features.transforms import SAMPLE_ID, build_feature_table
+    from iris_mlops.storage import TableProperties
+
+    silver_name, features_name = ctx.settings.table("silver"), ctx.settings.table("features")
+    if not ctx.store.exists(silver_name):
+        raise TableNotFoundError(f"silver table {silver_name} does not exist: run `iris-mlops silver` first")
+    silver_version = ctx.store.version(silver_name)
+    silver_df = ctx.store.read(silver_name, version=silver_version)
+    if silver_df.isEmpty():
+        raise InputError(f"silver table {silver_name} version {silver_version} is empty: no sample to featurize")
+    features = build_feature_table(
+        silver_df,
+        feature_version=FEATURE_VERSION,
+        run_id=ctx.run_id,
+        include_outliers=ctx.settings.features.include_outliers,
+    )
+    # QUALITY GATE (feature table): validate `features` with the feature-table suite here and raise
+    # DataQualityError on an error-severity failure, so that nothing is published.
+    properties = TableProperties(
+        description=f"Iris engineered features, one row per sample (feature version {FEATURE_VERSION}).",
+        primary_key=(SAMPLE_ID,),
+        extra={
+            "feature_version": FEATURE_VERSION,
+            "iris_mlops.source_table": silver_name,
+            "iris_mlops.source_version": str(silver_version),
+        },
+    )
+    version = ctx.store.overwrite(features_name, features, run_id=ctx.run_id, properties=properties)
+    rows = ctx.store.read(features_name, version=version).count()
+    ctx.echo(f"{features_name} version {version}: {rows} rows, {len(feature_names())} engineered features, "
+             f"feature version {FEATURE_VERSION} (from {silver_name} version {silver_version})")
+    return {"table": features_name, "version": version, "rows": rows, "feature_version": FEATURE_VERSION,
+            "silver_table": silver_name, "silver_version": silver_version, "run_id": ctx.run_id}

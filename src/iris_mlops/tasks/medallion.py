@@ -1,0 +1,177 @@
+"""The medallion tasks: bronze (ingest a source), silver (type, validate, flag), gold (per-species aggregates).
+
+Each task is read -> transform -> (validation hook) -> write. Spark and the layers are imported inside the
+functions so that `iris-mlops --help` works without pyspark.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from iris_mlops.tasks.context import TaskContext, task_context
+from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunIdOption, SchemaOption, SourceOption
+from iris_mlops.tasks.registry import task
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+AllOption = Annotated[bool, typer.Option("--all", help="Rebuild silver and quarantine from every bronze batch.")]
+
+
+def _report(result: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, default=str, sort_keys=True))
+
+
+@task("bronze", help="Ingest a source (default: the Iris data bundled with scikit-learn) into the bronze table.")
+def bronze(
+    source: SourceOption = None,
+    env: EnvOption = None,
+    catalog: CatalogOption = None,
+    schema: SchemaOption = None,
+    run_id: RunIdOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Read the source, add ingestion metadata and replace its batch in bronze (same content: same batch)."""
+    with task_context("bronze", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
+        result = run_bronze(ctx, source=source)
+        _report(result, as_json=as_json)
+
+
+def run_bronze(ctx: TaskContext, *, source: Path | None) -> dict[str, Any]:
+    """Bronze for an open task context; returns what it wrote."""
+    from datetime import datetime, timezone
+
+    from iris_mlops.layers.bronze import add_ingestion_metadata
+    from iris_mlops.schemas import BATCH_ID
+    from iris_mlops.sources import read_source
+
+    raw = read_source(source)  # every bad-input error is raised here, before Spark or any table is touched
+    table = ctx.settings.table("bronze")
+    ctx.echo(f"read {raw.rows} rows from {raw.name} (batch {raw.batch_id})")
+    df = add_ingestion_metadata(
+        raw.to_spark(ctx.spark),
+        source=raw.name,
+        batch_id=raw.batch_id,
+        ingested_at=datetime.now(timezone.utc),
+        run_id=ctx.run_id,
+    )
+    # validation hook: audit(bronze) goes here
+    version = ctx.store.replace_where(table, df, column=BATCH_ID, values=[raw.batch_id], run_id=ctx.run_id)
+    ctx.echo(f"{table} version {version}: batch {raw.batch_id} holds {raw.rows} rows")
+    return {
+        "table": table,
+        "version": version,
+        "batch_id": raw.batch_id,
+        "rows": raw.rows,
+        "source": raw.name,
+        "run_id": ctx.run_id,
+    }
+
+
+@task("silver", help="Type and validate new or replaced bronze batches into silver and quarantine.")
+def silver(
+    rebuild_all: AllOption = False,
+    env: EnvOption = None,
+    catalog: CatalogOption = None,
+    schema: SchemaOption = None,
+    run_id: RunIdOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Process the bronze batches silver has not seen (or whose bronze rows were replaced); --all: every batch."""
+    with task_context("silver", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
+        result = run_silver(ctx, rebuild_all=rebuild_all)
+        _report(result, as_json=as_json)
+
+
+def run_silver(ctx: TaskContext, *, rebuild_all: bool = False) -> dict[str, Any]:
+    """Silver for an open task context; returns the batches processed and the versions written."""
+    from iris_mlops.layers.silver import ORPHAN, PENDING, build_silver
+    from iris_mlops.schemas import BATCH_ID
+
+    names = {key: ctx.settings.table(key) for key in ("bronze", "silver", "quarantine")}
+    bronze_df = ctx.store.read(names["bronze"])
+    status = read_batch_status(ctx)
+    todo = sorted(b for b, s in status.items() if s == PENDING or (rebuild_all and s != ORPHAN))
+    orphans = sorted(b for b, s in status.items() if s == ORPHAN)
+    result: dict[str, Any] = {"batches": todo, "removed_batches": orphans, "run_id": ctx.run_id}
+    if not todo and not orphans:
+        ctx.echo("nothing to do: every bronze batch is already in silver (use --all to rebuild)")
+        return result
+    ctx.echo(f"processing {len(todo)} batch(es): {', '.join(todo) or '-'}")
+    config = ctx.settings.silver
+    silver_df, quarantine_df = build_silver(
+        bronze_df.filter(bronze_df[BATCH_ID].isin(todo)),
+        ranges={m: (r.low, r.high) for m, r in config.plausible_ranges.items()},
+        species=config.species,
+        iqr_k=config.outlier_iqr_k,
+        run_id=ctx.run_id,
+    )
+    # validation hook: audit(silver_df) and audit(quarantine_df) go here, before either write.
+    # Two commits, each replacing exactly these batches: re-running after a crash between them converges.
+    for key, df in (("silver", silver_df), ("quarantine", quarantine_df)):
+        version = ctx.store.replace_where(names[key], df, column=BATCH_ID, values=[*todo, *orphans], run_id=ctx.run_id)
+        result[f"{key}_version"] = version
+        ctx.echo(f"{names[key]} version {version}")
+    return result
+
+
+def read_batch_status(ctx: TaskContext) -> dict[str, str]:
+    """batch id -> done / pending / orphan, from the current bronze, silver and quarantine tables."""
+    from iris_mlops.schemas import BATCH_ID
+
+    frame = batch_status_frame(ctx)
+    return {row[BATCH_ID]: row["status"] for row in frame.select(BATCH_ID, "status").collect()} if frame else {}
+
+
+def batch_status_frame(ctx: TaskContext) -> DataFrame | None:
+    """The batch status table (see layers.silver.batch_status), or None before the first bronze load."""
+    from iris_mlops.layers.silver import batch_status
+    from iris_mlops.schemas import QUARANTINE_SCHEMA, SILVER_SCHEMA
+
+    bronze_name = ctx.settings.table("bronze")
+    if not ctx.store.exists(bronze_name):
+        return None
+    return batch_status(
+        ctx.store.read(bronze_name),
+        _read_or_empty(ctx, ctx.settings.table("silver"), SILVER_SCHEMA),
+        _read_or_empty(ctx, ctx.settings.table("quarantine"), QUARANTINE_SCHEMA),
+    )
+
+
+def _read_or_empty(ctx: TaskContext, name: str, schema: Any) -> DataFrame:
+    if ctx.store.exists(name):
+        return ctx.store.read(name)
+    return ctx.spark.createDataFrame([], schema)
+
+
+@task("gold", help="Aggregate silver into one row per species (counts, statistics, outlier share).")
+def gold(
+    env: EnvOption = None,
+    catalog: CatalogOption = None,
+    schema: SchemaOption = None,
+    run_id: RunIdOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rebuild gold from the current silver version."""
+    with task_context("gold", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
+        result = run_gold(ctx)
+        _report(result, as_json=as_json)
+
+
+def run_gold(ctx: TaskContext) -> dict[str, Any]:
+    """Gold for an open task context; returns the silver version read and the gold version written."""
+    from iris_mlops.layers.gold import aggregate_species
+
+    silver_name, gold_name = ctx.settings.table("silver"), ctx.settings.table("gold")
+    silver_version = ctx.store.version(silver_name)
+    silver_df = ctx.store.read(silver_name, version=silver_version)
+    gold_df = aggregate_species(silver_df, silver_version=silver_version, run_id=ctx.run_id)
+    # validation hook: audit(gold_df) goes here
+    version = ctx.store.overwrite(gold_name, gold_df, run_id=ctx.run_id)
+    ctx.echo(f"{gold_name} version {version} built from {silver_name} version {silver_version}")
+    return {"table": gold_name, "version": version, "silver_version": silver_version, "run_id": ctx.run_id}

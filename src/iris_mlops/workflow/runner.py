@@ -1,0 +1,202 @@
+"""Run a bundle job's task graph locally, in one process, through the tasks' console-script functions."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from iris_mlops.errors import ConfigError, IrisMlopsError
+from iris_mlops.workflow.bundle import BundleError, bundle_jobs, find_bundle_root, load_bundle
+from iris_mlops.workflow.model import Job, WheelTask, parse_job
+from iris_mlops.workflow.report import Reporter
+from iris_mlops.workflow.resolve import dynamic_values, reference_values, resolve_dynamic, resolve_references
+from iris_mlops.workflow.semantics import RunState, Status, evaluate_run_if, leaves, run_state, select_tasks
+
+ConsoleScript = Callable[[list[str]], Any]
+Resolver = Callable[[str, str], ConsoleScript]
+# Databricks reads max_retries -1 as "retry forever"; a local run stops after this many retries instead.
+UNLIMITED_RETRIES_CAP = 3
+
+
+@dataclass
+class TaskResult:
+    key: str
+    status: Status
+    attempts: int = 0
+    max_attempts: int = 1
+    duration: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class RunResult:
+    job: str
+    run_id: str
+    state: RunState
+    tasks: list[TaskResult] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.state is RunState.FAILED else 0
+
+
+def console_script(package: str, name: str) -> ConsoleScript:
+    """The console-script function `name` that the installed distribution `package` declares."""
+    wanted = _normalize(package)
+    for entry in entry_points(group="console_scripts"):
+        if entry.name == name and entry.dist is not None and _normalize(entry.dist.name) == wanted:
+            return entry.load()
+    raise ConfigError(f"no console script {name!r} in the installed package {package!r}: pip install -e .")
+
+
+def _normalize(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def call_console_script(func: ConsoleScript, argv: list[str]) -> int:
+    """Call a console-script function and return its exit code; an exception is a failure, with its traceback shown."""
+    try:
+        result = func(argv)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except Exception:
+        traceback.print_exc()
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+@dataclass
+class LocalRunner:
+    """Runs one job: tasks in dependency order, run_if, retries, leaf-based result."""
+
+    job: Job
+    references: dict[str, Any]
+    run_id: str
+    resolver: Resolver = console_script
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    reporter: Reporter = field(default_factory=Reporter)
+
+    def run(self, selected: Sequence[str]) -> RunResult:
+        started, t0 = datetime.now(timezone.utc), self.clock()
+        tasks = [t for t in self.job.tasks if t.key in selected]
+        # Resolve every entry point and parameter first: a typo fails the run before any task has written anything.
+        prepared = {t.key: (self.resolver(t.package_name, t.entry_point), self._argv(t, started)) for t in tasks}
+        statuses: dict[str, Status] = {}
+        results: dict[str, TaskResult] = {}
+        for index, task in enumerate(tasks):
+            deps = {d: statuses[d] for d in task.depends_on if d in statuses}
+            skip = evaluate_run_if(task.run_if, list(deps.values()))
+            if skip is None:
+                func, argv = prepared[task.key]
+                result = self._run_task(task, func, argv, f"{index + 1}/{len(tasks)}")
+            else:
+                result = TaskResult(task.key, skip, note=_skip_note(task, deps))
+                self.reporter.skipped(result.key, result.status.value, result.note)
+            statuses[task.key], results[task.key] = result.status, result
+        for task in self.job.tasks:
+            if task.key not in selected:
+                results[task.key] = TaskResult(task.key, Status.EXCLUDED, note="not selected (--only/--from)")
+        state = run_state(statuses, leaves(self.job, [t.key for t in tasks]))
+        ordered = [results[t.key] for t in self.job.tasks]
+        return RunResult(self.job.key, self.run_id, state, ordered, self.clock() - t0)
+
+    def _run_task(self, task: WheelTask, func: ConsoleScript, argv: list[str], position: str) -> TaskResult:
+        retries = UNLIMITED_RETRIES_CAP if task.max_retries < 0 else task.max_retries
+        result = TaskResult(task.key, Status.FAILED, max_attempts=retries + 1)
+        first = self.clock()
+        while True:
+            result.attempts += 1
+            self.reporter.started(task.key, position, result.attempts, result.max_attempts, [task.entry_point, *argv])
+            attempt_start = self.clock()
+            code = call_console_script(func, argv)
+            elapsed = self.clock() - attempt_start
+            if code == 0 or result.attempts >= result.max_attempts:
+                break
+            # min_retry_interval_millis counts from the start of the failed attempt.
+            wait = max(0.0, task.min_retry_interval_millis / 1000 - elapsed)
+            self.reporter.retrying(task.key, code, wait)
+            self.sleep(wait)
+        result.status = Status.SUCCESS if code == 0 else Status.FAILED
+        result.duration = self.clock() - first
+        result.note = "" if code == 0 else f"exit code {code}"
+        self.reporter.finished(task.key, result.status.value, result.duration, result.note)
+        return result
+
+    def _argv(self, task: WheelTask, started: datetime) -> list[str]:
+        dynamic = dynamic_values(
+            job_key=self.job.key, job_name=self.job.name, run_id=self.run_id, task_key=task.key, started=started,
+            job_parameters=dict(self.job.parameters),
+        )
+        where = f"job {self.job.key!r} task {task.key!r}"
+        resolved = [resolve_references(arg, self.references, where=where) for arg in task.argv()]
+        return [resolve_dynamic(arg, dynamic, where=where) for arg in resolved]
+
+
+def _skip_note(task: WheelTask, deps: dict[str, Status]) -> str:
+    if deps and all(s is Status.EXCLUDED for s in deps.values()):
+        return "all dependencies excluded"
+    states = ", ".join(f"{key} {status.value}" for key, status in deps.items())
+    return f"run_if {task.run_if} not met ({states})"
+
+
+def load_job(job_name: str, bundle_dir: Path | None = None) -> tuple[Job, dict[str, Any]]:
+    """The job `job_name` of the bundle, and the merged bundle document."""
+    document = load_bundle(bundle_dir or find_bundle_root())
+    jobs = bundle_jobs(document)
+    if job_name not in jobs:
+        raise BundleError(f"no job {job_name!r} in the bundle; jobs: {', '.join(sorted(jobs)) or 'none'}")
+    return parse_job(job_name, jobs[job_name]), document
+
+
+def execute_job(
+    job_name: str,
+    *,
+    env: str | None = None,
+    only: Sequence[str] = (),
+    from_task: str | None = None,
+    bundle_dir: Path | None = None,
+    resolver: Resolver = console_script,
+    sleep: Callable[[float], None] = time.sleep,
+    reporter: Reporter | None = None,
+) -> RunResult:
+    """Run a job locally and return its result; configuration problems raise IrisMlopsError."""
+    from iris_mlops.config import load_settings
+    from iris_mlops.runtime import home_lock, new_run_id
+
+    job, document = load_job(job_name, bundle_dir)
+    selected = select_tasks(job, only=only, from_task=from_task)
+    settings = load_settings(env)
+    config = settings.model_dump(by_alias=True, mode="json")
+    references = reference_values(document, target=settings.env, config=config)
+    reporter = reporter or Reporter()
+    runner = LocalRunner(job, references, new_run_id(), resolver=resolver, sleep=sleep, reporter=reporter)
+    reporter.header(job.key, settings.env, runner.run_id, selected, len(job.tasks))
+    if settings.store == "local_delta":
+        with home_lock(settings.home):  # re-entrant: each task takes it again
+            result = runner.run(selected)
+    else:
+        result = runner.run(selected)
+    reporter.summary(result)
+    return result
+
+
+def run_job(job_name: str, *, env: str | None = None, only: Sequence[str] | str | None = None,
+            from_task: str | None = None, bundle_dir: Path | None = None) -> int:
+    """Run a bundle job locally (what `iris-mlops workflow run` and `iris-mlops run` do); return the exit code."""
+    chosen = [only] if isinstance(only, str) else list(only or [])
+    try:
+        return execute_job(job_name, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir).exit_code
+    except IrisMlopsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return exc.exit_code

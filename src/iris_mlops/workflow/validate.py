@@ -1,0 +1,47 @@
+"""`iris-mlops workflow validate`: the schema and cross-reference checks of `make validate TARGET=local`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from iris_mlops.errors import ConfigError
+from iris_mlops.workflow.bundle import find_bundle_root, load_bundle
+from iris_mlops.workflow.checks import check_bundle, installed_console_scripts, wheel_console_scripts
+from iris_mlops.workflow.schema import find_schema, validate_file
+
+SCHEMA_HINT = "get it with `databricks bundle schema > .databricks/bundle_schema.json` or set IRIS_MLOPS_BUNDLE_SCHEMA"
+
+
+def validate_bundle(
+    bundle_dir: Path | None, *, schema: Path | None = None, wheel: Path | None = None, require_schema: bool = False
+) -> int:
+    """Print what is wrong with the bundle; 0 when nothing is, 1 otherwise."""
+    root = (bundle_dir or find_bundle_root()).resolve()
+    document = load_bundle(root)
+    schema_path = schema or find_schema(root)
+    problems: list[str] = []
+    if schema_path is None:
+        if require_schema:
+            raise ConfigError(f"no bundle JSON schema found: {SCHEMA_HINT}")
+        typer.echo(f"schema: SKIPPED, no schema file ({SCHEMA_HINT})")
+    else:
+        problems += [f"schema: {line}" for line in validate_file(document, schema_path)]
+        typer.echo(f"schema: checked against {schema_path}")
+    scripts, source = _scripts(root, wheel)
+    typer.echo(f"entry points: from {source}")
+    problems += [str(p) for p in check_bundle(document, scripts=scripts)]
+    for line in problems:
+        typer.echo(f"  - {line}")
+    typer.echo(f"{root / 'databricks.yml'}: " + (f"INVALID, {len(problems)} problem(s)" if problems else "OK"))
+    return 1 if problems else 0
+
+
+def _scripts(root: Path, wheel: Path | None) -> tuple[set[str], str]:
+    if wheel is None:
+        built = sorted((root / "dist").glob("*.whl"), key=lambda p: p.stat().st_mtime)
+        wheel = built[-1] if built else None
+    if wheel is not None:
+        return wheel_console_scripts(wheel), str(wheel)
+    return installed_console_scripts(), "the installed iris-mlops distribution (no dist/*.whl)"

@@ -1,0 +1,168 @@
+"""The bundle against Databricks' JSON schema, plus the cross-reference checks the schema cannot make."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from iris_mlops.config import load_settings
+from iris_mlops.workflow.bundle import BundleError, bundle_jobs, load_bundle
+from iris_mlops.workflow.checks import check_bundle, wheel_console_scripts
+from iris_mlops.workflow.schema import find_schema, validate_file
+
+ROOT = Path(__file__).resolve().parents[2]
+NO_SCHEMA = "no bundle JSON schema (../shared/databricks/bundle_jsonschema.json or .databricks/bundle_schema.json)"
+TASK_ENTRY_POINTS = {
+    "bronze": "iris-mlops-bronze",
+    "silver": "iris-mlops-silver",
+    "gold": "iris-mlops-gold",
+    "data-quality": "iris-mlops-data-quality",
+    "feature-store": "iris-mlops-feature-store",
+    "train": "iris-mlops-train",
+}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return load_bundle(ROOT)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The project's wheel, built offline (hatchling from the dev extra, no isolated build environment)."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    yield next(out.glob("*.whl"))
+
+
+@pytest.fixture(scope="module")
+def scripts(wheel: Path) -> set[str]:
+    return wheel_console_scripts(wheel)
+
+
+def test_bundle_validates_against_databricks_schema(document: dict[str, Any]) -> None:
+    schema = find_schema(ROOT)
+    if schema is None:
+        pytest.skip(NO_SCHEMA)
+    assert validate_file(document, schema) == []
+
+
+def test_schema_refuses_a_broken_job(document: dict[str, Any]) -> None:
+    schema = find_schema(ROOT)
+    if schema is None:
+        pytest.skip(NO_SCHEMA)
+    broken = copy.deepcopy(document)
+    task = broken["resources"]["jobs"]["iris_workflow"]["tasks"][1]
+    task["run_if"] = "SOMETIMES"
+    task["retries"] = 3
+    problems = validate_file(broken, schema)
+    assert any("tasks[1].run_if" in p and "SOMETIMES" in p for p in problems), problems
+    assert any("retries" in p for p in problems), problems
+
+
+def test_bundle_passes_cross_reference_checks(document: dict[str, Any], scripts: set[str]) -> None:
+    assert [str(p) for p in check_bundle(document, scripts=scripts)] == []
+
+
+def test_wheel_declares_every_task_entry_point(scripts: set[str]) -> None:
+    assert scripts >= {"iris-mlops", "iris-mlops-bronze", "iris-mlops-silver", "iris-mlops-gold"}
+
+
+def test_bundle_defines_the_issue_jobs(document: dict[str, Any]) -> None:
+    jobs = bundle_jobs(document)
+    assert {"bronze", "silver", "gold", "data_quality", "feature_store", "training", "iris_workflow"} <= set(jobs)
+    assert {"automl", "eda_benchmark"} <= set(jobs)
+    graph = {t["task_key"]: [d["task_key"] for d in t.get("depends_on", [])] for t in jobs["iris_workflow"]["tasks"]}
+    assert graph == {
+        "bronze": [],
+        "silver": ["bronze"],
+        "gold": ["silver"],
+        "data-quality": ["gold"],
+        "feature-store": ["gold"],
+        "train": ["feature-store"],
+    }
+    for task in jobs["iris_workflow"]["tasks"]:
+        wheel_task = task["python_wheel_task"]
+        assert wheel_task["entry_point"] == TASK_ENTRY_POINTS[task["task_key"]]
+        assert wheel_task["parameters"][-2:] == ["--run-id", "{{job.run_id}}"]
+
+
+@pytest.mark.parametrize("target", ["dev", "staging", "prod"])
+def test_bundle_targets_match_conf(document: dict[str, Any], target: str) -> None:
+    settings = load_settings(target, environ={})
+    variables = document["targets"][target]["variables"]
+    assert (variables["catalog"], variables["schema"]) == (settings.catalog, settings.schema_name)
+    owned = document["targets"][target].get("resources", {})
+    if owned:
+        experiment = owned["experiments"]["iris_experiment"]["name"].replace("${bundle.target}", target)
+        assert experiment == settings.mlflow.experiment
+        assert owned["registered_models"]["iris_classifier"]["name"] == settings.mlflow.model_name
+
+
+def test_bundle_modes_and_production_targets(document: dict[str, Any]) -> None:
+    targets = document["targets"]
+    assert targets["dev"]["mode"] == "development" and targets["dev"]["default"] is True
+    for name in ("staging", "prod"):
+        assert targets[name]["mode"] == "production"
+        assert targets[name]["workspace"]["root_path"].startswith("/Workspace/Shared/")
+        assert targets[name]["run_as"] and targets[name]["permissions"]
+
+
+def _set(node: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split("/")
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]  # type: ignore[index]
+    node[int(last) if last.isdigit() else last] = value  # type: ignore[index]
+
+
+WORKFLOW = "resources/jobs/iris_workflow"
+# One deliberate mistake per check (tasks/5 is the leaf `train`: renaming it breaks no depends_on).
+BREAKAGES: dict[str, list[tuple[str, Any]]] = {
+    "depends_on": [(f"{WORKFLOW}/tasks/1/depends_on", [{"task_key": "bronz"}])],
+    "environment_key": [(f"{WORKFLOW}/tasks/1/environment_key", "gpu")],
+    "variables": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/3", "${var.katalog}")],
+    "entry_point": [
+        (f"{WORKFLOW}/tasks/5/task_key", "retrain"),
+        (f"{WORKFLOW}/tasks/5/python_wheel_task/entry_point", "iris-mlops-retrain"),
+    ],
+    "mode": [("targets/prod/mode", "prod")],
+    "cron": [(f"{WORKFLOW}/schedule/quartz_cron_expression", "0 2 * * *")],
+    "task_key": [(f"{WORKFLOW}/tasks/5/task_key", "training")],
+    "tags": [(f"{WORKFLOW}/tags/iris_mlops_job", "workflow")],
+    "dynamic": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/7", "{{job.runid}}")],
+    "package_name": [(f"{WORKFLOW}/tasks/1/python_wheel_task/package_name", "iris")],
+}
+
+
+def _broken(document: dict[str, Any], check: str) -> dict[str, Any]:
+    broken = copy.deepcopy(document)
+    for path, value in BREAKAGES[check]:
+        _set(broken, path, value)
+    return broken
+
+
+@pytest.mark.parametrize("check", sorted(BREAKAGES))
+def test_cross_reference_check_fails_on_broken_copy(document: dict[str, Any], scripts: set[str], check: str) -> None:
+    assert [p for p in check_bundle(document, scripts=scripts) if p.check == check] == []
+    problems = check_bundle(_broken(document, check), scripts=scripts)
+    assert [p.check for p in problems] == [check], [str(p) for p in problems]
+
+
+def test_load_bundle_refuses_a_resource_key_defined_twice(tmp_path: Path) -> None:
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "databricks.yml").write_text(yaml.safe_dump({"bundle": {"name": "x"}, "include": ["resources/*.yml"]}))
+    for name in ("a.yml", "b.yml"):
+        (tmp_path / "resources" / name).write_text(yaml.safe_dump({"resources": {"jobs": {"same": {"name": "s"}}}}))
+    with pytest.raises(BundleError, match="'same' defined in both"):
+        load_bundle(tmp_path)

@@ -1,0 +1,64 @@
+"""The GitHub Actions workflows, checked offline: GitHub's workflow schema (check-jsonschema) and zizmor's audits."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / name), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_workflows_match_github_schema() -> None:
+    result = tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflows_pass_zizmor_offline_audits() -> None:
+    result = tool("zizmor", "--offline", "--persona", "auditor", "--no-progress", str(ROOT / ".github"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checks_fail_on_a_broken_workflow(tmp_path: Path) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    bad = folder / "bad.yml"
+    bad.write_text(
+        "on: pull_request_target\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n"
+    )
+    audit = tool("zizmor", "--offline", "--no-progress", str(tmp_path / ".github"))
+    assert audit.returncode != 0 and "template-injection" in audit.stdout + audit.stderr
+    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    schema = tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(bad))
+    assert schema.returncode != 0
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflows_pin_actions_and_drop_permissions(path: Path) -> None:
+    text = path.read_text()
+    for action in re.findall(r"uses:\s*(\S+)", text):
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{action} is not pinned to a commit"
+    assert yaml.safe_load(text)["permissions"] == {}
+
+
+def test_ci_and_cd_triggers_and_targets() -> None:
+    ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
+    cd = yaml.safe_load((ROOT / ".github/workflows/cd.yml").read_text())
+    assert set(ci[True]) == {"push", "pull_request"}  # PyYAML reads the `on` key as True
+    assert ci["jobs"]["bundle-validate"]["strategy"]["matrix"]["target"] == ["dev", "staging", "prod"]
+    assert cd[True]["push"] == {"branches": ["main"], "tags": ["v*"]}
+    assert "'prod' || 'staging'" in cd["jobs"]["deploy"]["environment"]
+    for workflow in (ci, cd):
+        assert workflow["jobs"]["notify"]["if"].startswith("failure()")

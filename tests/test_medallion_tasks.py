@@ -1,0 +1,165 @@
+"""The bronze, silver and gold tasks end to end on a temporary home, and the `batches` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from iris_mlops.config import load_settings
+from iris_mlops.entrypoints import run_task
+from iris_mlops.storage.local_delta import LocalDeltaStore
+
+HEADER = "sepal_length,sepal_width,petal_length,petal_width,species\n"
+SMALL = (
+    HEADER + "5.1,3.5,1.4,0.2,setosa\nabc,3.0,1.4,0.2,setosa\n6.3,2.9,5.6,1.8,Iris-virginica\n4.8,3.1,1.5,0.2,tulip\n"
+)
+
+
+def _tables(spark):
+    settings = load_settings()
+    store = LocalDeltaStore(spark, settings.home / "warehouse")
+    return settings, store
+
+
+def _count(spark, layer: str, batch: str | None = None) -> int:
+    settings, store = _tables(spark)
+    df = store.read(settings.table(layer))
+    return (df.filter(df.batch_id == batch) if batch else df).count()
+
+
+def _invariant_holds(spark) -> bool:
+    from iris_mlops.layers.silver import batch_status
+    from iris_mlops.schemas import BRONZE_SCHEMA, QUARANTINE_SCHEMA, SILVER_SCHEMA
+
+    settings, store = _tables(spark)
+    frames = [
+        store.read(settings.table(t)) if store.exists(settings.table(t)) else spark.createDataFrame([], schema)
+        for t, schema in (("bronze", BRONZE_SCHEMA), ("silver", SILVER_SCHEMA), ("quarantine", QUARANTINE_SCHEMA))
+    ]
+    rows = batch_status(*frames).collect()
+    return all(r.bronze_rows == r.silver_rows + r.quarantine_rows and r.status == "done" for r in rows)
+
+
+def test_pipeline_on_the_embedded_data(spark, home: Path, capsys) -> None:
+    for name in ("bronze", "silver", "gold"):
+        assert run_task(name, ["--run-id", f"run-{name}"]) == 0
+    assert [_count(spark, t) for t in ("bronze", "silver", "quarantine", "gold")] == [150, 150, 0, 3]
+    settings, store = _tables(spark)
+    gold = {r.species: r for r in store.read(settings.table("gold")).collect()}
+    assert {s: r["count"] for s, r in gold.items()} == {"setosa": 50, "versicolor": 50, "virginica": 50}
+    assert {r.silver_version for r in gold.values()} == {store.version(settings.table("silver"))}
+    assert {r.run_id for r in gold.values()} == {"run-gold"}
+    assert {r.run_id for r in store.read(settings.table("silver")).select("run_id").distinct().collect()} == {
+        "run-silver"
+    }
+    assert store.history(settings.table("bronze"))[0].run_id == "run-bronze"
+
+
+def test_bronze_same_content_twice_replaces_its_batch(spark, home: Path, tmp_path: Path, capsys) -> None:
+    import json
+
+    capsys.readouterr()
+    assert run_task("bronze", ["--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert run_task("bronze", ["--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert first["batch_id"] == second["batch_id"] and second["version"] == first["version"] + 1
+    assert _count(spark, "bronze") == 150
+    small = tmp_path / "small.csv"
+    small.write_text(SMALL)
+    assert run_task("bronze", ["--source", str(small)]) == 0
+    assert _count(spark, "bronze") == 154
+    settings, store = _tables(spark)
+    assert store.read(settings.table("bronze")).select("batch_id").distinct().count() == 2
+
+
+def test_silver_processes_only_new_or_replaced_batches(spark, home: Path, tmp_path: Path, capsys) -> None:
+    import json
+
+    small = tmp_path / "small.csv"
+    small.write_text(SMALL)
+    assert run_task("bronze", []) == 0
+    assert run_task("silver", []) == 0
+    capsys.readouterr()
+    assert run_task("silver", ["--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["batches"] == []  # nothing new: no commit
+    assert run_task("bronze", ["--source", str(small), "--json"]) == 0
+    new_batch = json.loads(capsys.readouterr().out)["batch_id"]
+    assert run_task("silver", ["--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["batches"] == [new_batch]
+    assert (_count(spark, "silver"), _count(spark, "quarantine")) == (152, 2)
+    assert run_task("bronze", ["--source", str(small)]) == 0  # replaced: processed again, nothing doubled
+    assert run_task("silver", ["--all", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["batches"]) == 2
+    assert (_count(spark, "silver"), _count(spark, "quarantine")) == (152, 2)
+    assert _invariant_holds(spark)
+
+
+@pytest.mark.parametrize("reingest", [False, True], ids=["first-load", "replaced-batch"])
+def test_silver_rerun_after_crash_between_commits_restores_invariant(
+    spark, home: Path, tmp_path: Path, monkeypatch, reingest: bool
+) -> None:
+    small = tmp_path / "small.csv"
+    small.write_text(SMALL)
+    assert run_task("bronze", ["--source", str(small)]) == 0
+    if reingest:
+        assert run_task("silver", []) == 0
+        assert run_task("bronze", ["--source", str(small)]) == 0
+    real = LocalDeltaStore.replace_where
+
+    def crash_on_quarantine(self, name, df, **kwargs):
+        if name.endswith("quarantine"):
+            raise RuntimeError("simulated crash between the silver and the quarantine commit")
+        return real(self, name, df, **kwargs)
+
+    monkeypatch.setattr(LocalDeltaStore, "replace_where", crash_on_quarantine)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_task("silver", [])
+    assert not _invariant_holds(spark)  # silver committed, quarantine did not
+    monkeypatch.setattr(LocalDeltaStore, "replace_where", real)
+    assert run_task("silver", []) == 0
+    assert _invariant_holds(spark)
+    assert (_count(spark, "silver"), _count(spark, "quarantine")) == (2, 2)
+
+
+def test_gold_before_silver_fails_in_one_line_then_reruns(spark, home: Path, capsys) -> None:
+    assert run_task("bronze", []) == 0
+    capsys.readouterr()
+    assert run_task("gold", []) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: table local.iris.iris_silver does not exist")
+    assert run_task("silver", []) == 0
+    assert run_task("gold", []) == 0
+    assert _count(spark, "gold") == 3
+
+
+def test_batches_list_and_delete(spark, home: Path, tmp_path: Path) -> None:
+    import json
+
+    from iris_mlops.cli import app
+
+    small = tmp_path / "small.csv"
+    small.write_text(SMALL)
+    for args in ([], ["--source", str(small)]):
+        assert run_task("bronze", args) == 0
+    assert run_task("silver", []) == 0
+    runner = CliRunner()
+    listed = runner.invoke(app, ["batches", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = {r["source"]: r for r in json.loads(listed.stdout)}
+    assert {(r["bronze_rows"], r["silver_rows"], r["quarantine_rows"], r["status"]) for r in rows.values()} == {
+        (150, 150, 0, "done"),
+        (4, 2, 2, "done"),
+    }
+    small_batch = rows[str(small.resolve())]["batch_id"]
+    deleted = runner.invoke(app, ["batches", "delete", small_batch[:8], "--run-id", "del-run"])
+    assert deleted.exit_code == 0, deleted.output
+    assert [_count(spark, t, small_batch) for t in ("bronze", "silver", "quarantine")] == [0, 0, 0]
+    assert _count(spark, "bronze") == 150
+    settings, store = _tables(spark)
+    assert store.history(settings.table("bronze"))[0].run_id == "del-run"
+    missing = runner.invoke(app, ["batches", "delete", "ffffffff"])
+    assert missing.exit_code == 1
+    assert "no batch 'ffffffff'" in missing.stderr
