@@ -69,6 +69,7 @@ def test_bronze_bad_file_one_line_error_and_no_table(home: Path, tmp_path: Path,
     assert not (home / "warehouse").exists() or not any((home / "warehouse").rglob("_delta_log"))
 
 
+@pytest.mark.usefixtures("quality_gate_off")
 def test_bronze_bad_files_leave_existing_tables_unchanged(spark, home: Path, tmp_path: Path, capsys) -> None:
     from iris_mlops.storage import make_store
 
@@ -115,6 +116,7 @@ BAD_ROWS = [
 ]
 
 
+@pytest.mark.usefixtures("quality_gate_off")
 def test_bad_rows_are_quarantined_with_reasons_and_accounted(spark, home: Path, tmp_path: Path) -> None:
     from pyspark.sql import functions as F  # noqa: N812
 

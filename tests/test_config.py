@@ -29,18 +29,24 @@ def test_load_settings_databricks_environments_use_unity_catalog(env: str) -> No
 
 
 def test_env_overrides_nested_keys_are_parsed_as_yaml() -> None:
-    overrides = env_overrides({"IRIS_MLOPS_TRAINING__PROMOTION_MARGIN": "0.1", "IRIS_MLOPS_CATALOG": "007", "OTHER": "x"})
+    overrides = env_overrides(
+        {"IRIS_MLOPS_TRAINING__PROMOTION_MARGIN": "0.1", "IRIS_MLOPS_CATALOG": "007", "OTHER": "x"}
+    )
     assert overrides == {"training": {"promotion_margin": 0.1}, "catalog": "007"}
 
 
 def test_load_settings_environment_variable_wins_over_yaml() -> None:
-    settings = load_settings("local", environ={"IRIS_MLOPS_TRAINING__PROMOTION_MARGIN": "0.1", "IRIS_MLOPS_SCHEMA": "x"})
+    settings = load_settings(
+        "local", environ={"IRIS_MLOPS_TRAINING__PROMOTION_MARGIN": "0.1", "IRIS_MLOPS_SCHEMA": "x"}
+    )
     assert settings.training.promotion_margin == 0.1
     assert settings.schema_name == "x"
 
 
 def test_load_settings_explicit_overrides_win_over_environment() -> None:
-    settings = load_settings("local", overrides={"catalog": "cli_catalog"}, environ={"IRIS_MLOPS_CATALOG": "env_catalog"})
+    settings = load_settings(
+        "local", overrides={"catalog": "cli_catalog"}, environ={"IRIS_MLOPS_CATALOG": "env_catalog"}
+    )
     assert settings.catalog == "cli_catalog"
 
 
@@ -80,7 +86,7 @@ def test_qualify_resolves_short_and_checks_three_level_names() -> None:
     settings = load_settings("local", environ={})
     assert settings.qualify("iris_gold") == "local.iris.iris_gold"
     assert settings.qualify("c.s.t") == "c.s.t"
-    with pytest.raises(ConfigError, match="a.b"):
+    with pytest.raises(ConfigError, match=r"a\.b"):
         settings.qualify("a.b")
 
 
@@ -103,4 +109,6 @@ def test_config_show_prints_resolved_json(home: Path) -> None:
 def test_config_show_bad_environment_is_one_line_error() -> None:
     result = CliRunner().invoke(app, ["config", "show", "--env", "nope"])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == ["error: unknown environment 'nope': choose one of local, dev, staging, prod"]
+    assert result.stderr.strip().splitlines() == [
+        "error: unknown environment 'nope': choose one of local, dev, staging, prod"
+    ]

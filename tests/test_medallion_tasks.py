@@ -57,6 +57,22 @@ def test_pipeline_on_the_embedded_data(spark, home: Path, capsys) -> None:
     assert store.history(settings.table("bronze"))[0].run_id == "run-bronze"
 
 
+def test_silver_quality_error_publishes_nothing(spark, home: Path, tmp_path: Path, capsys) -> None:
+    for name in ("bronze", "silver", "gold"):
+        assert run_task(name, []) == 0
+    settings, store = _tables(spark)
+    before = {t: store.version(settings.table(t)) for t in ("silver", "quarantine", "gold")}
+    # 100 plausible but giant setosa rows: bronze accepts the batch, silver's mean rules refuse it.
+    giant = tmp_path / "giant.csv"
+    giant.write_text(HEADER + "".join(f"9.{i % 10},5.5,9.0,3.9,setosa\n" for i in range(100)))
+    assert run_task("bronze", ["--source", str(giant)]) == 0
+    assert run_task("silver", []) == 1
+    error_lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1 and "expect_column_mean_to_be_between" in error_lines[0]
+    assert {t: store.version(settings.table(t)) for t in before} == before
+
+
+@pytest.mark.usefixtures("quality_gate_off")
 def test_bronze_same_content_twice_replaces_its_batch(spark, home: Path, tmp_path: Path, capsys) -> None:
     import json
 
@@ -75,6 +91,7 @@ def test_bronze_same_content_twice_replaces_its_batch(spark, home: Path, tmp_pat
     assert store.read(settings.table("bronze")).select("batch_id").distinct().count() == 2
 
 
+@pytest.mark.usefixtures("quality_gate_off")
 def test_silver_processes_only_new_or_replaced_batches(spark, home: Path, tmp_path: Path, capsys) -> None:
     import json
 
@@ -98,6 +115,7 @@ def test_silver_processes_only_new_or_replaced_batches(spark, home: Path, tmp_pa
 
 
 @pytest.mark.parametrize("reingest", [False, True], ids=["first-load", "replaced-batch"])
+@pytest.mark.usefixtures("quality_gate_off")
 def test_silver_rerun_after_crash_between_commits_restores_invariant(
     spark, home: Path, tmp_path: Path, monkeypatch, reingest: bool
 ) -> None:
@@ -135,6 +153,7 @@ def test_gold_before_silver_fails_in_one_line_then_reruns(spark, home: Path, cap
     assert _count(spark, "gold") == 3
 
 
+@pytest.mark.usefixtures("quality_gate_off")
 def test_batches_list_and_delete(spark, home: Path, tmp_path: Path) -> None:
     import json
 

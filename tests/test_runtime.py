@@ -28,13 +28,21 @@ def test_home_lock_is_reentrant_in_one_process(tmp_path: Path) -> None:
 
 def test_home_lock_refuses_a_second_process_with_a_clear_message(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from iris_mlops.runtime import home_lock\nimport time\n"
-         f"with home_lock(__import__('pathlib').Path({str(tmp_path)!r})):\n    print('held', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from iris_mlops.runtime import home_lock\nimport pathlib, time\n"
+            f"with home_lock(pathlib.Path({str(tmp_path)!r})):\n    print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        with pytest.raises(LockedError, match=r"another iris-mlops run \(pid \d+\) holds"), home_lock(tmp_path, wait_seconds=0.3):
+        with (
+            pytest.raises(LockedError, match=r"another iris-mlops run \(pid \d+\) holds"),
+            home_lock(tmp_path, wait_seconds=0.3),
+        ):
             pass
     finally:
         holder.kill()

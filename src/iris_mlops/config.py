@@ -25,7 +25,9 @@ MEASUREMENTS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 def validate_identifier(value: str, *, what: str) -> str:
     """Return `value` when it is a plain identifier, else raise a ConfigError naming it."""
     if not IDENTIFIER.match(value):
-        raise ConfigError(f"invalid {what} name {value!r}: use letters, digits and underscores, not starting with a digit")
+        raise ConfigError(
+            f"invalid {what} name {value!r}: use letters, digits and underscores, not starting with a digit"
+        )
     return value
 
 
@@ -143,7 +145,9 @@ class AutomlConfig(Frozen):
         unknown = sorted(set(value) - set(AUTOML_FAMILIES))
         if unknown:
             raise ValueError(f"search_spaces names unknown families {', '.join(unknown)}")
-        empty = sorted(f"{family}.{name}" for family, space in value.items() for name, values in space.items() if not values)
+        empty = sorted(
+            f"{family}.{name}" for family, space in value.items() for name, values in space.items() if not values
+        )
         if empty:
             raise ValueError(f"search space lists no value for {', '.join(empty)}")
         return value
@@ -163,7 +167,9 @@ class BenchmarkConfig(Frozen):
     def _known_models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = sorted(set(value) - set(BENCHMARK_MODELS))
         if unknown or len(set(value)) != len(value) or not value:
-            raise ValueError(f"models must be distinct names among {', '.join(BENCHMARK_MODELS)}; got {', '.join(unknown)}")
+            raise ValueError(
+                f"models must be distinct names among {', '.join(BENCHMARK_MODELS)}; got {', '.join(unknown)}"
+            )
         return value
 
 

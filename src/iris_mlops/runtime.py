@@ -67,7 +67,7 @@ def _acquire(handle: IO[str], path: Path, wait_seconds: float) -> None:
                 holder = handle.read().strip() or "another process"
                 handle.close()
                 raise LockedError(
-                    f"another iris-mlops run ({holder}) holds {path}; waited {wait_seconds:.0f}s, try again when it ends"
+                    f"another iris-mlops run ({holder}) holds {path}; waited {wait_seconds:.0f}s, retry when it ends"
                 ) from None
             time.sleep(0.2)
             continue

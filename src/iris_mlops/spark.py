@@ -36,7 +36,9 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
     try:
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover - depends on the install
-        raise IrisMlopsError("pyspark is not installed: install the local extra, pip install 'iris-mlops[local]'") from None
+        raise IrisMlopsError(
+            "pyspark is not installed: install the local extra, pip install 'iris-mlops[local]'"
+        ) from None
     active = SparkSession.getActiveSession()
     if active is not None:
         return active

@@ -15,7 +15,9 @@ app = typer.Typer(help="Inspect the resolved configuration.", no_args_is_help=Tr
 
 
 @app.command("show")
-def show(env: EnvOption = None, catalog: CatalogOption = None, schema: SchemaOption = None, as_json: JsonOption = False) -> None:
+def show(
+    env: EnvOption = None, catalog: CatalogOption = None, schema: SchemaOption = None, as_json: JsonOption = False
+) -> None:
     """Print the configuration an environment resolves to (base.yml + <env>.yml + IRIS_MLOPS_* variables)."""
     with user_errors():
         data = masked(load_task_settings(env, catalog, schema))

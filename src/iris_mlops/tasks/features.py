@@ -32,6 +32,7 @@ def run_feature_store(ctx: TaskContext) -> dict[str, Any]:
     from iris_mlops.errors import InputError, TableNotFoundError
     from iris_mlops.features.definitions import FEATURE_VERSION, feature_names
     from iris_mlops.features.transforms import SAMPLE_ID, build_feature_table
+    from iris_mlops.quality.gate import audit
     from iris_mlops.storage import TableProperties
 
     silver_name, features_name = ctx.settings.table("silver"), ctx.settings.table("features")
@@ -47,8 +48,9 @@ def run_feature_store(ctx: TaskContext) -> dict[str, Any]:
         run_id=ctx.run_id,
         include_outliers=ctx.settings.features.include_outliers,
     )
-    # QUALITY GATE (feature table): validate `features` with the feature-table suite here and raise
-    # DataQualityError on an error-severity failure, so that nothing is published.
+    # Write-audit-publish: an error-severity failure raises before the write, so nothing is published.
+    current = ctx.store.version(features_name) if ctx.store.exists(features_name) else None
+    audit(ctx, "features", features, table_version=current)
     properties = TableProperties(
         description=f"Iris engineered features, one row per sample (feature version {FEATURE_VERSION}).",
         primary_key=(SAMPLE_ID,),

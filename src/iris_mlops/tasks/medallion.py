@@ -60,7 +60,8 @@ def run_bronze(ctx: TaskContext, *, source: Path | None) -> dict[str, Any]:
         ingested_at=datetime.now(timezone.utc),
         run_id=ctx.run_id,
     )
-    # validation hook: audit(bronze) goes here
+    # Write-audit-publish: bronze's row rules only warn (silver quarantines those rows); schema and size stop here.
+    audit_before_write(ctx, "bronze", df)
     version = ctx.store.replace_where(table, df, column=BATCH_ID, values=[raw.batch_id], run_id=ctx.run_id)
     ctx.echo(f"{table} version {version}: batch {raw.batch_id} holds {raw.rows} rows")
     return {
@@ -111,13 +112,36 @@ def run_silver(ctx: TaskContext, *, rebuild_all: bool = False) -> dict[str, Any]
         iqr_k=config.outlier_iqr_k,
         run_id=ctx.run_id,
     )
-    # validation hook: audit(silver_df) and audit(quarantine_df) go here, before either write.
+    # Audit silver as it will read after the write (other batches kept, these replaced), before either write.
+    replaced = [*todo, *orphans]
+    audit_before_write(ctx, "silver", _after_replace(ctx, names["silver"], silver_df, replaced))
     # Two commits, each replacing exactly these batches: re-running after a crash between them converges.
     for key, df in (("silver", silver_df), ("quarantine", quarantine_df)):
-        version = ctx.store.replace_where(names[key], df, column=BATCH_ID, values=[*todo, *orphans], run_id=ctx.run_id)
+        version = ctx.store.replace_where(names[key], df, column=BATCH_ID, values=replaced, run_id=ctx.run_id)
         result[f"{key}_version"] = version
         ctx.echo(f"{names[key]} version {version}")
     return result
+
+
+def audit_before_write(
+    ctx: TaskContext, table_key: str, df: DataFrame, *, other_versions: dict[str, int] | None = None
+) -> None:
+    """Validate data about to be written; an `error` failure raises and the table keeps its version."""
+    from iris_mlops.quality.gate import audit
+
+    name = ctx.settings.table(table_key)
+    current = ctx.store.version(name) if ctx.store.exists(name) else None
+    audit(ctx, table_key, df, table_version=current, other_versions=other_versions)
+
+
+def _after_replace(ctx: TaskContext, name: str, new_rows: DataFrame, batches: list[str]) -> DataFrame:
+    """The table's rows once `batches` are replaced by `new_rows` (what readers will see after the write)."""
+    from iris_mlops.schemas import BATCH_ID
+
+    if not ctx.store.exists(name):
+        return new_rows
+    current = ctx.store.read(name)
+    return current.filter(~current[BATCH_ID].isin(batches)).unionByName(new_rows)
 
 
 def read_batch_status(ctx: TaskContext) -> dict[str, str]:
@@ -171,7 +195,7 @@ def run_gold(ctx: TaskContext) -> dict[str, Any]:
     silver_version = ctx.store.version(silver_name)
     silver_df = ctx.store.read(silver_name, version=silver_version)
     gold_df = aggregate_species(silver_df, silver_version=silver_version, run_id=ctx.run_id)
-    # validation hook: audit(gold_df) goes here
+    audit_before_write(ctx, "gold", gold_df, other_versions={"silver": silver_version})
     version = ctx.store.overwrite(gold_name, gold_df, run_id=ctx.run_id)
     ctx.echo(f"{gold_name} version {version} built from {silver_name} version {silver_version}")
     return {"table": gold_name, "version": version, "silver_version": silver_version, "run_id": ctx.run_id}

@@ -20,6 +20,8 @@ RunIdOption = Annotated[
 ]
 SourceOption = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--source", help="Input file (CSV, JSON lines or Parquet); default: the Iris data bundled with scikit-learn."),
+    typer.Option(
+        "--source", help="Input file (CSV, JSON lines or Parquet); default: the Iris data bundled with scikit-learn."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]

@@ -23,7 +23,7 @@ class Task:
 TASKS: dict[str, Task] = {}
 
 
-def task(name: str, *, help: str) -> Callable[[F], F]:  # noqa: A002 - mirrors typer's parameter name
+def task(name: str, *, help: str) -> Callable[[F], F]:
     """Register a typer-style function as the task `name`."""
 
     def register(func: F) -> F:
