@@ -74,7 +74,7 @@ lock: ## Re-resolve the pinned versions (requirements/constraints.txt) from pypr
 	rm -rf .venv-lock
 
 clean: ## Remove the virtualenv, build output, caches and the local home folder
-	rm -rf $(VENV) dist build .iris_mlops .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
+	rm -rf $(VENV) .venv-gx dist build .iris_mlops .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # ---- Databricks bundle (docs/databricks.md) -------------------------------------------------------------------

@@ -79,9 +79,10 @@ class SuiteResult(BaseModel):
 
     def summary(self) -> str:
         """One line: the table, the counts and the failed expectations with their unexpected counts."""
-        version = self.table_version if self.table_version is not None else "?"
+        # No version yet: the audit of a table's first write, before it exists.
+        version = f"v{self.table_version}" if self.table_version is not None else "(new table)"
         passed = len(self.results) - len(self.failed)
-        head = f"{self.table} v{version} suite {self.suite}@{self.suite_version}: {passed}/{len(self.results)} passed"
+        head = f"{self.table} {version} suite {self.suite}@{self.suite_version}: {passed}/{len(self.results)} passed"
         parts = [head]
         if self.errors:
             parts.append("error: " + ", ".join(_short(r) for r in self.errors))
