@@ -106,7 +106,7 @@ install-databricks: ## Install the Databricks CLI with Databricks' official inst
 	@if [ -z "$(DRY_RUN)" ] && command -v $(DATABRICKS) >/dev/null 2>&1; then $(DATABRICKS) --version; \
 	else $(call sh,$(DATABRICKS_INSTALL)); fi
 
-validate: $(if $(DRY_RUN),,$(if $(filter local,$(TARGET)),install-dev)) ## Check the bundle (TARGET=local: schema + cross-references, no workspace)
+validate: $(if $(DRY_RUN),,$(if $(filter local,$(TARGET)),build)) ## Check the bundle against a freshly built wheel (TARGET=local: schema + cross-references, no workspace)
 	@$(check_target) && if [ '$(TARGET)' = local ]; then $(call sh,$(IRIS) workflow validate); \
 	else $(call bundle,validate); fi
 
