@@ -51,6 +51,15 @@ def audit(
     return result
 
 
+def audit_before_write(
+    ctx: TaskContext, table_key: str, df: DataFrame, *, other_versions: Mapping[str, int] | None = None
+) -> SuiteResult:
+    """`audit` recorded against the table's current version (none before its first write)."""
+    name = ctx.settings.table(table_key)
+    current = ctx.store.version(name) if ctx.store.exists(name) else None
+    return audit(ctx, table_key, df, table_version=current, other_versions=other_versions)
+
+
 def run_checkpoint(
     ctx: TaskContext,
     checkpoint: Checkpoint,

@@ -32,7 +32,7 @@ def run_feature_store(ctx: TaskContext) -> dict[str, Any]:
     from iris_mlops.errors import InputError, TableNotFoundError
     from iris_mlops.features.definitions import FEATURE_VERSION, feature_names
     from iris_mlops.features.transforms import SAMPLE_ID, build_feature_table
-    from iris_mlops.quality.gate import audit
+    from iris_mlops.quality.gate import audit_before_write
     from iris_mlops.storage import TableProperties
 
     silver_name, features_name = ctx.settings.table("silver"), ctx.settings.table("features")
@@ -49,8 +49,7 @@ def run_feature_store(ctx: TaskContext) -> dict[str, Any]:
         include_outliers=ctx.settings.features.include_outliers,
     )
     # Write-audit-publish: an error-severity failure raises before the write, so nothing is published.
-    current = ctx.store.version(features_name) if ctx.store.exists(features_name) else None
-    audit(ctx, "features", features, table_version=current)
+    audit_before_write(ctx, "features", features)
     properties = TableProperties(
         description=f"Iris engineered features, one row per sample (feature version {FEATURE_VERSION}).",
         primary_key=(SAMPLE_ID,),

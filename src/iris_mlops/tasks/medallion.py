@@ -47,6 +47,7 @@ def run_bronze(ctx: TaskContext, *, source: Path | None) -> dict[str, Any]:
     from datetime import datetime, timezone
 
     from iris_mlops.layers.bronze import add_ingestion_metadata
+    from iris_mlops.quality.gate import audit_before_write
     from iris_mlops.schemas import BATCH_ID
     from iris_mlops.sources import read_source
 
@@ -92,6 +93,7 @@ def silver(
 def run_silver(ctx: TaskContext, *, rebuild_all: bool = False) -> dict[str, Any]:
     """Silver for an open task context; returns the batches processed and the versions written."""
     from iris_mlops.layers.silver import ORPHAN, PENDING, build_silver
+    from iris_mlops.quality.gate import audit_before_write
     from iris_mlops.schemas import BATCH_ID
 
     names = {key: ctx.settings.table(key) for key in ("bronze", "silver", "quarantine")}
@@ -121,17 +123,6 @@ def run_silver(ctx: TaskContext, *, rebuild_all: bool = False) -> dict[str, Any]
         result[f"{key}_version"] = version
         ctx.echo(f"{names[key]} version {version}")
     return result
-
-
-def audit_before_write(
-    ctx: TaskContext, table_key: str, df: DataFrame, *, other_versions: dict[str, int] | None = None
-) -> None:
-    """Validate data about to be written; an `error` failure raises and the table keeps its version."""
-    from iris_mlops.quality.gate import audit
-
-    name = ctx.settings.table(table_key)
-    current = ctx.store.version(name) if ctx.store.exists(name) else None
-    audit(ctx, table_key, df, table_version=current, other_versions=other_versions)
 
 
 def _after_replace(ctx: TaskContext, name: str, new_rows: DataFrame, batches: list[str]) -> DataFrame:
@@ -190,6 +181,7 @@ def gold(
 def run_gold(ctx: TaskContext) -> dict[str, Any]:
     """Gold for an open task context; returns the silver version read and the gold version written."""
     from iris_mlops.layers.gold import aggregate_species
+    from iris_mlops.quality.gate import audit_before_write
 
     silver_name, gold_name = ctx.settings.table("silver"), ctx.settings.table("gold")
     silver_version = ctx.store.version(silver_name)
