@@ -1,6 +1,6 @@
 """The whole `make run` pipeline (bronze -> champion) vs a minimal hand-written PySpark + sklearn + MLflow script.
 
-    python benchmarks/pipeline.py [--repeat 1]
+    python benchmarks/pipeline.py [--repeat 3]
 
 Each side runs in its own fresh Python process (its own Spark JVM, its own empty home / MLflow store), the two
 alternating; the parent measures wall time and peak RSS of the Python process and of its JVM. Ours is
@@ -187,7 +187,7 @@ def run_side(side: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per side (wall times vary by ±10 %% here)")
     parser.add_argument("--side", choices=("ours", "hand"), help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

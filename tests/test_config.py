@@ -35,6 +35,12 @@ def test_env_overrides_nested_keys_are_parsed_as_yaml() -> None:
     assert overrides == {"training": {"promotion_margin": 0.1}, "catalog": "007"}
 
 
+def test_env_overrides_skip_the_variables_the_process_reads_itself() -> None:
+    environ = {f"IRIS_MLOPS_{n}": "1" for n in ("SPARK_MASTER", "LOCK_WAIT_SECONDS", "BUNDLE_DIR", "BUNDLE_SCHEMA")}
+    assert env_overrides({**environ, "IRIS_MLOPS_SEED": "7"}) == {"seed": 7}
+    assert load_settings("local", environ=environ).env == "local"
+
+
 def test_load_settings_environment_variable_wins_over_yaml() -> None:
     settings = load_settings(
         "local", environ={"IRIS_MLOPS_TRAINING__PROMOTION_MARGIN": "0.1", "IRIS_MLOPS_SCHEMA": "x"}

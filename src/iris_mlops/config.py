@@ -16,6 +16,11 @@ from iris_mlops.errors import ConfigError
 
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
 ENV_PREFIX = "IRIS_MLOPS_"
+# Variables the process reads directly (not configuration keys): env_overrides leaves them alone.
+PROCESS_VARIABLES = frozenset(
+    f"{ENV_PREFIX}{name}"
+    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "LOCK_WAIT_SECONDS", "BUNDLE_DIR", "BUNDLE_SCHEMA")
+)
 # Unity Catalog identifiers: letters, digits and underscores; we refuse anything that would need quoting.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 SECRET_KEYS = ("token", "secret", "password", "webhook")
@@ -262,7 +267,7 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     """`IRIS_MLOPS_A__B=v` becomes {"a": {"b": v}}; values are parsed as YAML scalars."""
     overrides: dict[str, Any] = {}
     for key, raw in environ.items():
-        if not key.startswith(ENV_PREFIX) or key == f"{ENV_PREFIX}CONF_DIR" or key == f"{ENV_PREFIX}ENV":
+        if not key.startswith(ENV_PREFIX) or key in PROCESS_VARIABLES:
             continue
         path = key[len(ENV_PREFIX) :].lower().split("__")
         node = overrides

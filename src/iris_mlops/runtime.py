@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import IO
 from iris_mlops.errors import LockedError
 
 _held: dict[Path, tuple[IO[str], int]] = {}
+_held_guard = threading.RLock()  # the workflow runner's tasks take the lock again from worker threads
 
 
 def new_run_id() -> str:
@@ -35,9 +37,14 @@ def home_lock(home: Path, *, wait_seconds: float | None = None) -> Iterator[None
     """Hold an exclusive lock on `home`; re-entrant within one process (the workflow runner nests tasks)."""
     home.mkdir(parents=True, exist_ok=True)
     path = (home / ".lock").resolve()
-    if path in _held:
-        handle, depth = _held[path]
-        _held[path] = (handle, depth + 1)
+    with _held_guard:
+        if path in _held:
+            handle, depth = _held[path]
+            _held[path] = (handle, depth + 1)
+            nested = True
+        else:
+            nested = False
+    if nested:
         try:
             yield
         finally:
@@ -45,7 +52,8 @@ def home_lock(home: Path, *, wait_seconds: float | None = None) -> Iterator[None
         return
     handle = path.open("a+", encoding="utf-8")
     _acquire(handle, path, wait_seconds if wait_seconds is not None else _default_wait())
-    _held[path] = (handle, 1)
+    with _held_guard:
+        _held[path] = (handle, 1)
     try:
         yield
     finally:
@@ -79,10 +87,11 @@ def _acquire(handle: IO[str], path: Path, wait_seconds: float) -> None:
 
 
 def _release(path: Path) -> None:
-    handle, depth = _held[path]
-    if depth > 1:
-        _held[path] = (handle, depth - 1)
-        return
-    del _held[path]
+    with _held_guard:
+        handle, depth = _held[path]
+        if depth > 1:
+            _held[path] = (handle, depth - 1)
+            return
+        del _held[path]
     fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     handle.close()

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from iris_mlops.errors import IrisMlopsError
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
 
 # Tuned for 2-core machines and small data: few shuffle partitions, no UI, quiet logs.
 LOCAL_CONF = {
@@ -53,3 +54,15 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def empty_frame(spark: SparkSession, schema: StructType) -> DataFrame:
+    """An empty DataFrame with `schema`, planned as a local relation.
+
+    `createDataFrame([], schema)` builds a Python RDD: running anything on it starts Python worker processes
+    (about 2.5 s the first time); an empty Arrow table stays in the JVM.
+    """
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return spark.createDataFrame(pa.Table.from_pylist([], schema=to_arrow_schema(schema, timezone="UTC")), schema)

@@ -40,6 +40,31 @@ def test_append_returns_next_version_and_adds_rows(backend) -> None:
     assert backend.rows(backend.store.read(name)) == A + B
 
 
+def test_append_records_creates_then_appends_driver_rows_after_dataframe_rows(backend) -> None:
+    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+
+    schema = StructType([StructField("id", LongType()), StructField("batch", StringType()),
+                         StructField("value", DoubleType())])
+    records = [{"id": i, "batch": b, "value": v} for i, b, v in B]
+    name = backend.new_name()
+    assert backend.store.append_records(name, records[:1], schema=schema, run_id="r1") == 0
+    backend.store.append(name, backend.df(A), run_id="r2")
+    assert backend.store.append_records(name, records[1:], schema=schema, run_id="r3") == 2
+    assert backend.rows(backend.store.read(name)) == sorted(A + B)
+    assert backend.store.history(name)[0].run_id == "r3"
+
+
+def test_append_records_with_another_schema_is_refused(backend) -> None:
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    name = backend.new_name()
+    backend.store.append(name, backend.df(A), run_id="r1")
+    with pytest.raises(SchemaMismatchError, match="missing column batch"):
+        backend.store.append_records(name, [{"id": 9}], schema=StructType([StructField("id", LongType())]),
+                                     run_id="r2")
+    assert backend.store.version(name) == 0
+
+
 def test_overwrite_replaces_content(backend) -> None:
     name = backend.new_name()
     backend.store.overwrite(name, backend.df(A), run_id="r1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,9 @@ def run(
     from_task: str | None = None,
     sleeps: list[float] | None = None,
     lines: list[str] | None = None,
+    parallel: int = 1,
 ) -> RunResult:
+    """Run the demo job; one task at a time unless `parallel` says otherwise, so that call orders are exact."""
     reporter = Reporter(progress=(lines.append if lines is not None else lambda _: None), output=lambda _: None)
     return execute_job(
         "demo",
@@ -87,6 +90,7 @@ def run(
         resolver=scripts,
         sleep=(sleeps.append if sleeps is not None else lambda _: None),
         reporter=reporter,
+        max_parallel=parallel,
     )
 
 
@@ -107,6 +111,68 @@ def test_runner_runs_tasks_in_dependency_order(tmp_path: Path, home: Path) -> No
     result = run(root, scripts)
     assert scripts.order == ["a", "b", "c"]
     assert result.state is RunState.SUCCESS and result.exit_code == 0
+
+
+def _meeting_scripts(meet: set[str], barrier: threading.Barrier, log: list[str]) -> Any:
+    """Scripts that log start/end; those named in `meet` wait for each other (a timeout means they did not overlap)."""
+
+    def resolver(package: str, name: str) -> Callable[[list[str]], int]:
+        key = name.removeprefix("iris-mlops-")
+
+        def script(argv: list[str]) -> int:
+            log.append(f"{key}+")
+            if key in meet:
+                barrier.wait(timeout=10)
+            log.append(f"{key}-")
+            return 0
+
+        return script
+
+    return resolver
+
+
+def test_runner_runs_independent_tasks_side_by_side(tmp_path: Path, home: Path) -> None:
+    root = write_bundle(
+        tmp_path,
+        [
+            {"task_key": "a"},
+            {"task_key": "b", "depends_on": ["a"]},
+            {"task_key": "c", "depends_on": ["a"]},
+            {"task_key": "d", "depends_on": ["b", "c"]},
+        ],
+    )
+    log: list[str] = []
+    reporter = Reporter(progress=lambda _: None, output=lambda _: None)
+    resolver = _meeting_scripts({"b", "c"}, threading.Barrier(2), log)
+    result = execute_job("demo", env="local", bundle_dir=root, resolver=resolver, reporter=reporter, max_parallel=2)
+    assert result.state is RunState.SUCCESS, statuses(result)
+    assert log[:2] == ["a+", "a-"] and log[-2:] == ["d+", "d-"]
+    assert sorted(log[2:4]) == ["b+", "c+"]  # both started before either ended: they overlapped
+
+
+def test_runner_with_parallel_1_runs_one_task_at_a_time_in_bundle_order(tmp_path: Path, home: Path) -> None:
+    root = write_bundle(tmp_path, [{"task_key": "a"}, {"task_key": "c"}, {"task_key": "b"}])
+    log: list[str] = []
+    reporter = Reporter(progress=lambda _: None, output=lambda _: None)
+    resolver = _meeting_scripts(set(), threading.Barrier(2), log)
+    execute_job("demo", env="local", bundle_dir=root, resolver=resolver, reporter=reporter, max_parallel=1)
+    assert log == ["a+", "a-", "c+", "c-", "b+", "b-"]
+
+
+def test_runner_failure_in_one_branch_lets_the_other_branch_finish(tmp_path: Path, home: Path) -> None:
+    root = write_bundle(
+        tmp_path,
+        [
+            {"task_key": "a"},
+            {"task_key": "b", "depends_on": ["a"]},
+            {"task_key": "c", "depends_on": ["a"]},
+            {"task_key": "d", "depends_on": ["c"]},
+        ],
+    )
+    scripts = FakeScripts({"b": [4]})
+    result = run(root, scripts, parallel=2)
+    assert statuses(result) == {"a": "SUCCESS", "b": "FAILED", "c": "SUCCESS", "d": "SUCCESS"}
+    assert sorted(scripts.order) == ["a", "b", "c", "d"] and result.state is RunState.FAILED
 
 
 def test_runner_resolves_variables_from_config_and_run_id(tmp_path: Path, home: Path) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from iris_mlops.tasks.context import user_errors
 from iris_mlops.tasks.options import EnvOption
+from iris_mlops.workflow.runner import DEFAULT_PARALLEL
 
 app = typer.Typer(help="Run and check the Databricks bundle's jobs locally, without a workspace.", no_args_is_help=True)
 
@@ -25,6 +26,10 @@ BundleDirOption = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--bundle-dir", help="Folder holding databricks.yml (default: the current folder or a parent)."),
 ]
+ParallelOption = Annotated[
+    int,
+    typer.Option("--parallel", min=1, help="How many independent tasks may run at once (1: one after the other)."),
+]
 
 
 @app.command("run")
@@ -34,12 +39,13 @@ def run(
     only: OnlyOption = None,
     from_task: FromOption = None,
     bundle_dir: BundleDirOption = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
 ) -> None:
     """Run a job's tasks in dependency order, in this process, with Databricks' run_if and retry semantics."""
     from iris_mlops.workflow.runner import run_job
 
     chosen = [key.strip() for value in only or [] for key in value.split(",") if key.strip()]
-    code = run_job(job, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir)
+    code = run_job(job, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir, max_parallel=parallel)
     raise typer.Exit(code)
 
 

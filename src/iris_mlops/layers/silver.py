@@ -108,36 +108,29 @@ def batch_status(bronze: DataFrame, silver: DataFrame, quarantine: DataFrame) ->
     bronze (same `ingested_at`). A crash between the silver and the quarantine commit, or a re-ingestion,
     breaks one of these, so the batch is processed again.
     """
-    loads = bronze.groupBy(BATCH_ID).agg(
-        F.count(F.lit(1)).alias("bronze_rows"), F.max(SOURCE).alias(SOURCE), F.max(INGESTED_AT).alias(INGESTED_AT)
+    layer = F.col("_layer")
+    downstream = layer != "bronze"
+    # One union and one aggregation (a single shuffle) rather than three aggregations and two joins.
+    rows = _tagged(bronze, "bronze", source=True).unionByName(_tagged(silver, "silver")).unionByName(
+        _tagged(quarantine, "quarantine")
     )
-    status = loads
-    for layer, df in (("silver", silver), ("quarantine", quarantine)):
-        counts = df.groupBy(BATCH_ID).agg(
-            F.count(F.lit(1)).alias(f"{layer}_rows"),
-            F.min(INGESTED_AT).alias(f"_{layer}_first"),
-            F.max(INGESTED_AT).alias(f"_{layer}_last"),
-        )
-        status = status.join(counts, on=BATCH_ID, how="full_outer")
-    same_load = [
-        F.coalesce(F.col(f"_{layer}_{end}") == F.col(INGESTED_AT), F.lit(True))
-        for layer in ("silver", "quarantine")
-        for end in ("first", "last")
-    ]
-    complete = F.coalesce(F.col("silver_rows"), F.lit(0)) + F.coalesce(F.col("quarantine_rows"), F.lit(0)) == F.col(
-        "bronze_rows"
+    counts = rows.groupBy(BATCH_ID).agg(
+        *[F.count_if(layer == name).alias(f"{name}_rows") for name in ("bronze", "silver", "quarantine")],
+        F.max(SOURCE).alias(SOURCE),
+        F.max(F.when(layer == "bronze", F.col(INGESTED_AT))).alias(INGESTED_AT),
+        F.min(F.when(downstream, F.col(INGESTED_AT))).alias("_first_load"),
+        F.max(F.when(downstream, F.col(INGESTED_AT))).alias("_last_load"),
     )
-    done = complete
-    for condition in same_load:
-        done = done & condition
-    state = F.when(F.col("bronze_rows").isNull(), F.lit(ORPHAN)).when(done, F.lit(DONE)).otherwise(F.lit(PENDING))
-    return status.select(
-        BATCH_ID,
-        SOURCE,
-        INGESTED_AT,
-        *[
-            F.coalesce(F.col(f"{layer}_rows"), F.lit(0)).alias(f"{layer}_rows")
-            for layer in ("bronze", "silver", "quarantine")
-        ],
-        state.alias("status"),
+    complete = F.col("silver_rows") + F.col("quarantine_rows") == F.col("bronze_rows")
+    same_load = [F.coalesce(F.col(end) == F.col(INGESTED_AT), F.lit(True)) for end in ("_first_load", "_last_load")]
+    done = complete & same_load[0] & same_load[1]
+    state = F.when(F.col("bronze_rows") == 0, F.lit(ORPHAN)).when(done, F.lit(DONE)).otherwise(F.lit(PENDING))
+    return counts.select(
+        BATCH_ID, SOURCE, INGESTED_AT, "bronze_rows", "silver_rows", "quarantine_rows", state.alias("status")
     )
+
+
+def _tagged(df: DataFrame, layer: str, *, source: bool = False) -> DataFrame:
+    """Batch id, load time and (bronze only) source of each row, tagged with its layer."""
+    origin = F.col(SOURCE) if source else F.lit(None).cast("string")
+    return df.select(BATCH_ID, INGESTED_AT, origin.alias(SOURCE), F.lit(layer).alias("_layer"))

@@ -87,7 +87,7 @@ def publish(ctx: TaskContext, checkpoints: Sequence[Checkpoint], results: Sequen
     pairs = list(zip(checkpoints, results, strict=True))
     stored = [r for c, r in pairs if c.has("write_results")]
     if stored and settings.quality.write_results:
-        append_results(ctx.store, ctx.spark, settings.table("dq_results"), stored, run_id=ctx.run_id)
+        append_results(ctx.store, settings.table("dq_results"), stored, run_id=ctx.run_id)
     reported = [r for c, r in pairs if c.has("render_report")]
     out = list(results)
     if reported and settings.quality.html_report:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from iris_mlops.quality.results import SuiteResult, result_rows
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
     from pyspark.sql.types import StructType
 
     from iris_mlops.storage import TableStore
@@ -48,12 +47,9 @@ def dq_results_schema() -> StructType:
     ])
 
 
-def append_results(store: TableStore, spark: SparkSession, table: str, results: Sequence[SuiteResult],
-                   *, run_id: str) -> int | None:
+def append_results(store: TableStore, table: str, results: Sequence[SuiteResult], *, run_id: str) -> int | None:
     """Append the runs' rows to `table`; returns the committed version (None when there is nothing to add)."""
     rows = [row for result in results for row in result_rows(result)]
     if not rows:
         return None
-    schema = dq_results_schema()
-    df = spark.createDataFrame([tuple(row[f.name] for f in schema.fields) for row in rows], schema)
-    return store.append(table, df, run_id=run_id)
+    return store.append_records(table, rows, schema=dq_results_schema(), run_id=run_id)

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
 
 RUN_ID_KEY = "iris_mlops.run_id"
 DESCRIPTION_KEY = "comment"
@@ -47,6 +48,15 @@ class TableProperties:
 
 class TableStore(ABC):
     """Read, write and inspect tables by three-level name; every write returns the version it committed."""
+
+    spark: SparkSession
+
+    def append_records(
+        self, name: str, records: Sequence[Mapping[str, Any]], *, schema: StructType, run_id: str
+    ) -> int:
+        """Append a few rows built on the driver (results, metrics), with `schema` (creating the table when absent)."""
+        df = self.spark.createDataFrame([tuple(r[f.name] for f in schema.fields) for r in records], schema)
+        return self.append(name, df, run_id=run_id)
 
     @abstractmethod
     def exists(self, name: str) -> bool:

@@ -12,7 +12,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from iris_mlops.storage.base import RUN_ID_KEY, TableCommit, TableProperties, Ta
 if TYPE_CHECKING:
     from deltalake import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
 
 STAGING = "_staging"
 
@@ -56,7 +57,9 @@ class LocalDeltaStore(TableStore):
         schema = _spark_schema(table)
         files = table.file_uris()
         if not files:
-            return self.spark.createDataFrame([], schema)
+            from iris_mlops.spark import empty_frame
+
+            return empty_frame(self.spark, schema)
         return self.spark.read.schema(schema).parquet(*files)
 
     def history(self, name: str) -> list[TableCommit]:
@@ -90,6 +93,21 @@ class LocalDeltaStore(TableStore):
     def append(self, name: str, df: DataFrame, *, run_id: str) -> int:
         """Add rows."""
         return self._write(name, df, mode="append", run_id=run_id, operation="append")
+
+    def append_records(
+        self, name: str, records: Sequence[Mapping[str, Any]], *, schema: StructType, run_id: str
+    ) -> int:
+        """Append driver-side rows with delta-rs directly: no Spark job for a few rows."""
+        from deltalake import CommitProperties, write_deltalake
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        arrow_schema = to_arrow_schema(schema, timezone="UTC")
+        if self.exists(name):
+            self._require_schema(name, arrow_schema)
+        data = pa.Table.from_pylist([dict(r) for r in records], schema=arrow_schema)
+        commit = CommitProperties(custom_metadata={RUN_ID_KEY: run_id, "iris_mlops.operation": "append"})
+        write_deltalake(self.location(name), data, mode="append", name=name.split(".")[-1], commit_properties=commit)
+        return self.version(name)
 
     def merge(self, name: str, df: DataFrame, *, keys: Sequence[str], run_id: str) -> int:
         """Upsert on keys by rewriting the snapshot: kept rows plus the incoming ones, one commit."""
@@ -142,9 +160,10 @@ class LocalDeltaStore(TableStore):
         return table
 
     def _check_schema(self, name: str, df: DataFrame) -> None:
-        expected = _arrow_schema_of_table(self._table(name))
-        found = _arrow_schema_of(df)
-        problems = schema_differences(expected, found)
+        self._require_schema(name, _arrow_schema_of(df))
+
+    def _require_schema(self, name: str, found: pa.Schema) -> None:
+        problems = schema_differences(_arrow_schema_of_table(self._table(name)), found)
         if problems:
             raise SchemaMismatchError(f"cannot write to {name}: {'; '.join(problems)}")
 

@@ -159,9 +159,11 @@ def batch_status_frame(ctx: TaskContext) -> DataFrame | None:
 
 
 def _read_or_empty(ctx: TaskContext, name: str, schema: Any) -> DataFrame:
+    from iris_mlops.spark import empty_frame
+
     if ctx.store.exists(name):
         return ctx.store.read(name)
-    return ctx.spark.createDataFrame([], schema)
+    return empty_frame(ctx.spark, schema)
 
 
 @task("gold", help="Aggregate silver into one row per species (counts, statistics, outlier share).")

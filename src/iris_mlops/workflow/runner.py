@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import entry_points
@@ -24,6 +25,8 @@ ConsoleScript = Callable[[list[str]], Any]
 Resolver = Callable[[str, str], ConsoleScript]
 # Databricks reads max_retries -1 as "retry forever"; a local run stops after this many retries instead.
 UNLIMITED_RETRIES_CAP = 3
+# Independent tasks run side by side, as on Databricks; two suits a 2-core machine.
+DEFAULT_PARALLEL = 2
 
 
 @dataclass
@@ -75,9 +78,18 @@ def call_console_script(func: ConsoleScript, argv: list[str]) -> int:
     return result if isinstance(result, int) else 0
 
 
+class InlineExecutor(Executor):
+    """Runs each call in the calling thread: with --parallel 1, profilers and debuggers see the tasks."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
 @dataclass
 class LocalRunner:
-    """Runs one job: tasks in dependency order, run_if, retries, leaf-based result."""
+    """Runs one job: tasks in dependency order (independent ones side by side), run_if, retries, leaf-based result."""
 
     job: Job
     references: dict[str, Any]
@@ -86,24 +98,41 @@ class LocalRunner:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     reporter: Reporter = field(default_factory=Reporter)
+    max_parallel: int = DEFAULT_PARALLEL
 
     def run(self, selected: Sequence[str]) -> RunResult:
         started, t0 = datetime.now(timezone.utc), self.clock()
         tasks = [t for t in self.job.tasks if t.key in selected]
         # Resolve every entry point and parameter first: a typo fails the run before any task has written anything.
         prepared = {t.key: (self.resolver(t.package_name, t.entry_point), self._argv(t, started)) for t in tasks}
+        positions = {t.key: f"{i + 1}/{len(tasks)}" for i, t in enumerate(tasks)}
         statuses: dict[str, Status] = {}
         results: dict[str, TaskResult] = {}
-        for index, task in enumerate(tasks):
-            deps = {d: statuses[d] for d in task.depends_on if d in statuses}
-            skip = evaluate_run_if(task.run_if, list(deps.values()))
-            if skip is None:
-                func, argv = prepared[task.key]
-                result = self._run_task(task, func, argv, f"{index + 1}/{len(tasks)}")
-            else:
-                result = TaskResult(task.key, skip, note=_skip_note(task, deps))
-                self.reporter.skipped(result.key, result.status.value, result.note)
-            statuses[task.key], results[task.key] = result.status, result
+        pending = list(tasks)
+        running: dict[Future[TaskResult], str] = {}
+        # Like Databricks, tasks whose dependencies are all finished run side by side (up to max_parallel).
+        parallel = self.max_parallel > 1
+        with ThreadPoolExecutor(self.max_parallel, thread_name_prefix="task") if parallel else InlineExecutor() as pool:
+            while pending or running:
+                ready = _first_ready(pending, statuses, selected) if len(running) < self.max_parallel else None
+                if ready is None:
+                    if not running:
+                        raise ConfigError(f"job {self.job.key!r}: tasks {[t.key for t in pending]} wait on a cycle")
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        result = future.result()
+                        statuses[running.pop(future)], results[result.key] = result.status, result
+                    continue
+                pending.remove(ready)
+                deps = {d: statuses[d] for d in ready.depends_on if d in statuses}
+                skip = evaluate_run_if(ready.run_if, list(deps.values()))
+                if skip is None:
+                    func, argv = prepared[ready.key]
+                    running[pool.submit(self._run_task, ready, func, argv, positions[ready.key])] = ready.key
+                else:
+                    result = TaskResult(ready.key, skip, note=_skip_note(ready, deps))
+                    self.reporter.skipped(result.key, result.status.value, result.note)
+                    statuses[ready.key], results[ready.key] = result.status, result
         for task in self.job.tasks:
             if task.key not in selected:
                 results[task.key] = TaskResult(task.key, Status.EXCLUDED, note="not selected (--only/--from)")
@@ -143,6 +172,16 @@ class LocalRunner:
         return [resolve_dynamic(arg, dynamic, where=where) for arg in resolved]
 
 
+def _first_ready(
+    pending: Sequence[WheelTask], statuses: dict[str, Status], selected: Sequence[str]
+) -> WheelTask | None:
+    """The first task (in bundle order) whose selected dependencies have all finished."""
+    for task in pending:
+        if all(d in statuses for d in task.depends_on if d in selected):
+            return task
+    return None
+
+
 def _skip_note(task: WheelTask, deps: dict[str, Status]) -> str:
     if deps and all(s is Status.EXCLUDED for s in deps.values()):
         return "all dependencies excluded"
@@ -169,6 +208,7 @@ def execute_job(
     resolver: Resolver = console_script,
     sleep: Callable[[float], None] = time.sleep,
     reporter: Reporter | None = None,
+    max_parallel: int = DEFAULT_PARALLEL,
 ) -> RunResult:
     """Run a job locally and return its result; configuration problems raise IrisMlopsError."""
     from iris_mlops.config import load_settings
@@ -180,7 +220,8 @@ def execute_job(
     config = settings.model_dump(by_alias=True, mode="json")
     references = reference_values(document, target=settings.env, config=config)
     reporter = reporter or Reporter()
-    runner = LocalRunner(job, references, new_run_id(), resolver=resolver, sleep=sleep, reporter=reporter)
+    runner = LocalRunner(job, references, new_run_id(), resolver=resolver, sleep=sleep, reporter=reporter,
+                         max_parallel=max_parallel)
     reporter.header(job.key, settings.env, runner.run_id, selected, len(job.tasks))
     if settings.store == "local_delta":
         with home_lock(settings.home):  # re-entrant: each task takes it again
@@ -192,11 +233,12 @@ def execute_job(
 
 
 def run_job(job_name: str, *, env: str | None = None, only: Sequence[str] | str | None = None,
-            from_task: str | None = None, bundle_dir: Path | None = None) -> int:
+            from_task: str | None = None, bundle_dir: Path | None = None, max_parallel: int = DEFAULT_PARALLEL) -> int:
     """Run a bundle job locally (what `iris-mlops workflow run` and `iris-mlops run` do); return the exit code."""
     chosen = [only] if isinstance(only, str) else list(only or [])
     try:
-        return execute_job(job_name, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir).exit_code
+        return execute_job(job_name, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir,
+                           max_parallel=max_parallel).exit_code
     except IrisMlopsError as exc:
         typer.echo(f"error: {exc}", err=True)
         return exc.exit_code
