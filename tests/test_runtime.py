@@ -47,3 +47,13 @@ def test_home_lock_refuses_a_second_process_with_a_clear_message(tmp_path: Path)
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_empty_frame_keeps_the_schema_and_needs_no_python_worker(spark) -> None:
+    from iris_mlops.schemas import SILVER_SCHEMA
+    from iris_mlops.spark import empty_frame
+
+    df = empty_frame(spark, SILVER_SCHEMA)
+    assert df.schema.fieldNames() == SILVER_SCHEMA.fieldNames() and df.count() == 0
+    # A list-built frame is a LogicalRDD of pickled rows, whose jobs start Python worker processes.
+    assert df._jdf.queryExecution().logical().getClass().getSimpleName() == "LocalRelation"

@@ -37,14 +37,7 @@ def home_lock(home: Path, *, wait_seconds: float | None = None) -> Iterator[None
     """Hold an exclusive lock on `home`; re-entrant within one process (the workflow runner nests tasks)."""
     home.mkdir(parents=True, exist_ok=True)
     path = (home / ".lock").resolve()
-    with _held_guard:
-        if path in _held:
-            handle, depth = _held[path]
-            _held[path] = (handle, depth + 1)
-            nested = True
-        else:
-            nested = False
-    if nested:
+    if _reenter(path):
         try:
             yield
         finally:
@@ -58,6 +51,16 @@ def home_lock(home: Path, *, wait_seconds: float | None = None) -> Iterator[None
         yield
     finally:
         _release(path)
+
+
+def _reenter(path: Path) -> bool:
+    """Count one more holder when this process holds the lock already."""
+    with _held_guard:
+        if path not in _held:
+            return False
+        handle, depth = _held[path]
+        _held[path] = (handle, depth + 1)
+        return True
 
 
 def _default_wait() -> float:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from iris_mlops.errors import IrisMlopsError
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
@@ -63,6 +64,12 @@ def empty_frame(spark: SparkSession, schema: StructType) -> DataFrame:
     (about 2.5 s the first time); an empty Arrow table stays in the JVM.
     """
     import pyarrow as pa
+
+    return spark.createDataFrame(pa.Table.from_pylist([], schema=arrow_schema(schema)), schema)
+
+
+def arrow_schema(schema: StructType) -> pa.Schema:
+    """The Arrow schema of a Spark schema, timestamps in UTC (as Delta stores them)."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    return spark.createDataFrame(pa.Table.from_pylist([], schema=to_arrow_schema(schema, timezone="UTC")), schema)
+    return to_arrow_schema(schema, timezone="UTC")

@@ -99,12 +99,13 @@ class LocalDeltaStore(TableStore):
     ) -> int:
         """Append driver-side rows with delta-rs directly: no Spark job for a few rows."""
         from deltalake import CommitProperties, write_deltalake
-        from pyspark.sql.pandas.types import to_arrow_schema
 
-        arrow_schema = to_arrow_schema(schema, timezone="UTC")
+        from iris_mlops.spark import arrow_schema
+
+        wanted = arrow_schema(schema)
         if self.exists(name):
-            self._require_schema(name, arrow_schema)
-        data = pa.Table.from_pylist([dict(r) for r in records], schema=arrow_schema)
+            self._require_schema(name, wanted)
+        data = pa.Table.from_pylist([dict(r) for r in records], schema=wanted)
         commit = CommitProperties(custom_metadata={RUN_ID_KEY: run_id, "iris_mlops.operation": "append"})
         write_deltalake(self.location(name), data, mode="append", name=name.split(".")[-1], commit_properties=commit)
         return self.version(name)
@@ -230,9 +231,9 @@ def _in(column: str, values: Sequence[str]) -> Any:
 
 
 def _arrow_schema_of(df: DataFrame) -> pa.Schema:
-    from pyspark.sql.pandas.types import to_arrow_schema
+    from iris_mlops.spark import arrow_schema
 
-    return to_arrow_schema(df.schema, timezone="UTC")
+    return arrow_schema(df.schema)
 
 
 def _arrow_schema_of_table(table: DeltaTable) -> pa.Schema:

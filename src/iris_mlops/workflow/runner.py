@@ -108,8 +108,11 @@ class LocalRunner:
         positions = {t.key: f"{i + 1}/{len(tasks)}" for i, t in enumerate(tasks)}
         statuses: dict[str, Status] = {}
         results: dict[str, TaskResult] = {}
-        pending = list(tasks)
-        running: dict[Future[TaskResult], str] = {}
+
+        def record(result: TaskResult) -> None:
+            statuses[result.key], results[result.key] = result.status, result
+
+        pending, running = list(tasks), set[Future[TaskResult]]()
         # Like Databricks, tasks whose dependencies are all finished run side by side (up to max_parallel).
         parallel = self.max_parallel > 1
         with ThreadPoolExecutor(self.max_parallel, thread_name_prefix="task") if parallel else InlineExecutor() as pool:
@@ -118,27 +121,33 @@ class LocalRunner:
                 if ready is None:
                     if not running:
                         raise ConfigError(f"job {self.job.key!r}: tasks {[t.key for t in pending]} wait on a cycle")
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
-                        result = future.result()
-                        statuses[running.pop(future)], results[result.key] = result.status, result
+                        record(future.result())
                     continue
                 pending.remove(ready)
-                deps = {d: statuses[d] for d in ready.depends_on if d in statuses}
-                skip = evaluate_run_if(ready.run_if, list(deps.values()))
-                if skip is None:
-                    func, argv = prepared[ready.key]
-                    running[pool.submit(self._run_task, ready, func, argv, positions[ready.key])] = ready.key
+                skipped = self._skipped(ready, statuses)
+                if skipped is not None:
+                    record(skipped)
                 else:
-                    result = TaskResult(ready.key, skip, note=_skip_note(ready, deps))
-                    self.reporter.skipped(result.key, result.status.value, result.note)
-                    statuses[ready.key], results[ready.key] = result.status, result
+                    func, argv = prepared[ready.key]
+                    running.add(pool.submit(self._run_task, ready, func, argv, positions[ready.key]))
         for task in self.job.tasks:
             if task.key not in selected:
                 results[task.key] = TaskResult(task.key, Status.EXCLUDED, note="not selected (--only/--from)")
         state = run_state(statuses, leaves(self.job, [t.key for t in tasks]))
         ordered = [results[t.key] for t in self.job.tasks]
         return RunResult(self.job.key, self.run_id, state, ordered, self.clock() - t0)
+
+    def _skipped(self, task: WheelTask, statuses: dict[str, Status]) -> TaskResult | None:
+        """The task's result when its run_if is not met by its finished dependencies, else None (it runs)."""
+        deps = {d: statuses[d] for d in task.depends_on if d in statuses}
+        skip = evaluate_run_if(task.run_if, list(deps.values()))
+        if skip is None:
+            return None
+        result = TaskResult(task.key, skip, note=_skip_note(task, deps))
+        self.reporter.skipped(result.key, result.status.value, result.note)
+        return result
 
     def _run_task(self, task: WheelTask, func: ConsoleScript, argv: list[str], position: str) -> TaskResult:
         retries = UNLIMITED_RETRIES_CAP if task.max_retries < 0 else task.max_retries
