@@ -180,6 +180,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="iris-bench-"))
+    os.environ.setdefault("IRIS_MLOPS_SPARK_JIT", "full")  # millions of rows: the JVM's full JIT, C2 included
     spark = get_spark("iris-mlops-benchmark")
     source = str(work / "bronze.parquet")
     start = time.perf_counter()

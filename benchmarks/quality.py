@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import tempfile
@@ -134,6 +135,7 @@ def main() -> None:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     data = args.workdir / f"silver-{args.rows}-{args.seed}.parquet"
+    os.environ.setdefault("IRIS_MLOPS_SPARK_JIT", "full")  # millions of rows: the JVM's full JIT, C2 included
     spark = get_spark("iris-mlops-bench-quality")
     if not data.exists():
         generate(spark, data, args.rows, args.seed)

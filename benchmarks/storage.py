@@ -94,6 +94,7 @@ def run(rows: int, repeat: int, store_only: bool, workdir: Path) -> None:
     from iris_mlops.spark import get_spark
     from iris_mlops.storage.local_delta import LocalDeltaStore
 
+    os.environ.setdefault("IRIS_MLOPS_SPARK_JIT", "full")  # millions of rows: the JVM's full JIT, C2 included
     spark = get_spark("iris-mlops-bench-storage")
     df = synthetic(spark, rows)
     store = LocalDeltaStore(spark, workdir / "warehouse")

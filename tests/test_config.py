@@ -36,7 +36,8 @@ def test_env_overrides_nested_keys_are_parsed_as_yaml() -> None:
 
 
 def test_env_overrides_skip_the_variables_the_process_reads_itself() -> None:
-    environ = {f"IRIS_MLOPS_{n}": "1" for n in ("SPARK_MASTER", "LOCK_WAIT_SECONDS", "BUNDLE_DIR", "BUNDLE_SCHEMA")}
+    names = ("SPARK_MASTER", "SPARK_JIT", "LOCK_WAIT_SECONDS", "BUNDLE_DIR", "BUNDLE_SCHEMA")
+    environ = {f"IRIS_MLOPS_{n}": "1" for n in names}
     assert env_overrides({**environ, "IRIS_MLOPS_SEED": "7"}) == {"seed": 7}
     assert load_settings("local", environ=environ).env == "local"
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from iris_mlops.errors import ConfigError
+from iris_mlops.workflow.model import WheelTask
 from iris_mlops.workflow.report import Reporter
 from iris_mlops.workflow.runner import RunResult, console_script, execute_job
 from iris_mlops.workflow.semantics import RunState, Status, evaluate_run_if
@@ -365,3 +366,29 @@ def test_console_script_finds_installed_entry_point() -> None:
     assert callable(func)
     with pytest.raises(ConfigError, match="no console script 'iris-mlops-nope'"):
         console_script("iris_mlops", "iris-mlops-nope")
+
+
+class RecordingWarmUp:
+    def __init__(self) -> None:
+        self.tasks: list[str] = []
+        self.finished = False
+
+    def start(self, settings: object, tasks: list[WheelTask]) -> RecordingWarmUp:
+        self.tasks = [t.key for t in tasks]
+        return self
+
+    def finish(self) -> None:
+        self.finished = True
+
+
+def test_the_runner_warms_the_selected_tasks_and_finishes_after_a_failure(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iris_mlops.workflow import runner
+
+    recorder = RecordingWarmUp()
+    monkeypatch.setattr(runner, "start_warm_up", recorder.start)
+    root = write_bundle(tmp_path, [{"task_key": "a"}, {"task_key": "b", "depends_on": ["a"]}])
+    result = run(root, FakeScripts({"b": [1]}), only=("b",))
+    assert result.exit_code == 1
+    assert recorder.tasks == ["b"] and recorder.finished

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 # An unreachable server should fail in seconds, not after MLflow's default 7 retries with backoff.
 _HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
+# Creating a SQLite store runs MLflow's schema migrations: one thread at a time (see prepare_local_store).
+_STORE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -71,12 +74,33 @@ def configure_mlflow(settings: Settings) -> MlflowTarget:
     mlflow.set_registry_uri(registry)
     name = settings.mlflow.experiment
     try:
-        experiment = mlflow.get_experiment_by_name(name)
+        with _STORE_LOCK:
+            experiment = mlflow.get_experiment_by_name(name)
         experiment_id = experiment.experiment_id if experiment else mlflow.create_experiment(name, artifacts)
         mlflow.set_experiment(experiment_id=experiment_id)
     except Exception as exc:  # any client, HTTP or database failure: the store is unusable
         raise ModelError(f"MLflow tracking store {tracking} cannot be reached: {first_line(exc)}") from None
     return MlflowTarget(tracking, registry, name, str(experiment_id), settings.model_full_name, artifacts)
+
+
+def prepare_local_store(settings: Settings) -> bool:
+    """Create the local SQLite tracking and registry store ahead of the first run; True when there was one to make.
+
+    A new store costs seconds of schema migrations; the local runner calls this in the background while Spark
+    works, and configure_mlflow waits for it. Failures are left for configure_mlflow to report.
+    """
+    tracking, registry = default_uris(settings)
+    if not tracking.startswith("sqlite:") or not registry.startswith("sqlite:"):
+        return False
+    from mlflow import MlflowClient
+
+    _quiet_logs()
+    Path(settings.home).mkdir(parents=True, exist_ok=True)
+    with _STORE_LOCK:
+        client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
+        client.search_experiments(max_results=1)  # the first call on a new store creates its tables
+        client.search_registered_models(max_results=1)
+    return True
 
 
 def first_line(exc: BaseException) -> str:

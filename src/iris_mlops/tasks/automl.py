@@ -12,7 +12,11 @@ from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunId
 from iris_mlops.tasks.registry import task
 
 
-@task("automl", help="Search six model families by cross-validation, register the winner and run the gate.")
+@task(
+    "automl",
+    help="Search six model families by cross-validation, register the winner and run the gate.",
+    uses_mlflow=True,
+)
 def automl(
     env: EnvOption = None,
     catalog: CatalogOption = None,

@@ -33,7 +33,11 @@ OnlyOption = Annotated[
 ]
 
 
-@task("eda-benchmark", help="Benchmark ten default models by repeated CV and write the EDA report (HTML).")
+@task(
+    "eda-benchmark",
+    help="Benchmark ten default models by repeated CV and write the EDA report (HTML).",
+    uses_mlflow=True,
+)
 def eda_benchmark(
     only: OnlyOption = None,
     env: EnvOption = None,

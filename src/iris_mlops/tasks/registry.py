@@ -14,6 +14,7 @@ class Task:
     name: str
     help: str
     func: Callable[..., Any]
+    uses_mlflow: bool = False  # the local runner prepares the MLflow store ahead of such tasks
 
     @property
     def console_script(self) -> str:
@@ -23,13 +24,13 @@ class Task:
 TASKS: dict[str, Task] = {}
 
 
-def task(name: str, *, help: str) -> Callable[[F], F]:
+def task(name: str, *, help: str, uses_mlflow: bool = False) -> Callable[[F], F]:
     """Register a typer-style function as the task `name`."""
 
     def register(func: F) -> F:
         if name in TASKS:
             raise ValueError(f"task {name!r} registered twice")
-        TASKS[name] = Task(name=name, help=help, func=func)
+        TASKS[name] = Task(name=name, help=help, func=func, uses_mlflow=uses_mlflow)
         return func
 
     return register

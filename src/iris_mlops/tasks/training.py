@@ -12,7 +12,11 @@ from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunId
 from iris_mlops.tasks.registry import task
 
 
-@task("train", help="Train the classifier on the feature table, log it to MLflow, register it and run the gate.")
+@task(
+    "train",
+    help="Train the classifier on the feature table, log it to MLflow, register it and run the gate.",
+    uses_mlflow=True,
+)
 def train(
     env: EnvOption = None,
     catalog: CatalogOption = None,

@@ -20,6 +20,7 @@ from iris_mlops.workflow.model import Job, WheelTask, parse_job
 from iris_mlops.workflow.report import Reporter
 from iris_mlops.workflow.resolve import dynamic_values, reference_values, resolve_dynamic, resolve_references
 from iris_mlops.workflow.semantics import RunState, Status, evaluate_run_if, leaves, run_state, select_tasks
+from iris_mlops.workflow.warmup import start_warm_up
 
 ConsoleScript = Callable[[list[str]], Any]
 Resolver = Callable[[str, str], ConsoleScript]
@@ -218,8 +219,12 @@ def execute_job(
     sleep: Callable[[float], None] = time.sleep,
     reporter: Reporter | None = None,
     max_parallel: int = DEFAULT_PARALLEL,
+    warm: bool = True,
 ) -> RunResult:
-    """Run a job locally and return its result; configuration problems raise IrisMlopsError."""
+    """Run a job locally and return its result; configuration problems raise IrisMlopsError.
+
+    With `warm` (and the local store), Spark and the MLflow store start in the background as the run begins.
+    """
     from iris_mlops.config import load_settings
     from iris_mlops.runtime import home_lock, new_run_id
 
@@ -234,7 +239,12 @@ def execute_job(
     reporter.header(job.key, settings.env, runner.run_id, selected, len(job.tasks))
     if settings.store == "local_delta":
         with home_lock(settings.home):  # re-entrant: each task takes it again
-            result = runner.run(selected)
+            warm_up = start_warm_up(settings, [t for t in job.tasks if t.key in selected]) if warm else None
+            try:
+                result = runner.run(selected)
+            finally:
+                if warm_up is not None:
+                    warm_up.finish()
     else:
         result = runner.run(selected)
     reporter.summary(result)

@@ -1,0 +1,36 @@
+"""get_spark: a local session that cannot start is one clear line, not a py4j traceback."""
+
+from __future__ import annotations
+
+import pytest
+from pyspark.errors import PySparkRuntimeError
+from pyspark.sql import SparkSession
+
+from iris_mlops.errors import ConfigError, IrisMlopsError
+from iris_mlops.spark import get_spark, jit_options
+
+
+def test_a_java_process_that_exits_at_once_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def gateway_exited(self: object) -> None:
+        raise PySparkRuntimeError(errorClass="JAVA_GATEWAY_EXITED", messageParameters={})
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", classmethod(lambda cls: None))
+    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", gateway_exited)
+    with pytest.raises(IrisMlopsError, match="needs Java 17 or newer"):
+        get_spark()
+
+
+def test_the_local_jit_is_quick_by_default_and_full_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IRIS_MLOPS_SPARK_JIT", raising=False)
+    assert jit_options() == "-XX:TieredStopAtLevel=1"
+    monkeypatch.setenv("IRIS_MLOPS_SPARK_JIT", "full")
+    assert jit_options() == ""
+    monkeypatch.setenv("IRIS_MLOPS_SPARK_JIT", "fast")
+    with pytest.raises(ConfigError, match="IRIS_MLOPS_SPARK_JIT='fast' is not one of: quick, full"):
+        jit_options()
+
+
+def test_the_local_driver_jvm_runs_with_those_options(spark: SparkSession) -> None:
+    runtime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()  # type: ignore[union-attr]
+    arguments = list(runtime.getInputArguments())
+    assert all(option in arguments for option in jit_options().split())
