@@ -204,6 +204,8 @@ def main() -> None:
         for side in ("hand", "ours"):
             results[side].append(run_side(side))
     print(f"{os.cpu_count()} cores, {args.repeat} run(s) per side, each in a fresh process and home")
+    jit = os.environ.get("IRIS_MLOPS_SPARK_JIT", "quick")
+    print(f"JVM: ours with the local driver's {jit} JIT (IRIS_MLOPS_SPARK_JIT), hand-written with the JVM defaults")
     for side, runs in results.items():
         wall = statistics.median(r["wall"] for r in runs)
         walls = ", ".join(f"{r['wall']:.1f}" for r in runs)

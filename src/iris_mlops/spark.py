@@ -56,7 +56,7 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = SparkSession.builder.master(os.environ.get("IRIS_MLOPS_SPARK_MASTER", "local[2]")).appName(app_name)
-    for key, value in {**LOCAL_CONF, "spark.driver.extraJavaOptions": jit_options()}.items():
+    for key, value in local_conf().items():
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
@@ -69,6 +69,11 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
         ) from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def local_conf() -> dict[str, str]:
+    """The configuration of a local session: LOCAL_CONF and the driver JVM's JIT options."""
+    return {**LOCAL_CONF, "spark.driver.extraJavaOptions": jit_options()}
 
 
 def jit_options() -> str:
