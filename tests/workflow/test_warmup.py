@@ -63,3 +63,13 @@ def test_a_spark_failure_is_left_for_the_tasks_to_report(home: Path, monkeypatch
     assert not warm_up.is_alive()
     assert "experiments" in mlflow_tables(home)  # the store is prepared all the same
 
+
+
+def test_no_warm_up_without_pyspark(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import iris_mlops.workflow.warmup as warmup
+
+    def missing() -> None:
+        raise ModuleNotFoundError("No module named 'pyspark'")
+
+    monkeypatch.setattr(warmup, "_import_shared_libraries", missing)
+    assert warmup.start_warm_up(load_settings("local"), [wheel("bronze")]) is None

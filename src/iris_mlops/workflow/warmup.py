@@ -74,7 +74,10 @@ def start_warm_up(settings: Settings, tasks: Sequence[WheelTask]) -> WarmUp | No
     ours = known_tasks(tasks)
     if not ours:
         return None
-    _import_shared_libraries()
+    try:
+        _import_shared_libraries()
+    except ImportError:  # no local extra (pyspark): the first task says so, with the install command
+        return None
     warm_up = WarmUp(settings, mlflow=any(t.uses_mlflow for t in ours))
     warm_up.start()
     return warm_up
