@@ -100,7 +100,7 @@ def _one_pass(df: DataFrame, expectations: list[Expectation]) -> tuple[dict[int,
     keys = {e.index: adders[e.spec.kind](plan, e) for e in expectations}
     if not plan.exprs:
         return keys, {}
-    return keys, plan.read(df.agg(*plan.columns()).collect()[0])
+    return keys, plan.read(df.selectExpr(*plan.columns()).collect()[0])
 
 
 def _from_metrics(e: Expectation, key: Any, metrics: dict[str, Any]) -> ExpectationResult:

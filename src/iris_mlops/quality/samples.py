@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.quality.plan import both, condition, unexpected
+from iris_mlops.quality.plan import both, condition, ident, unexpected
 from iris_mlops.quality.results import jsonable
 from iris_mlops.quality.suite import Expectation
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
 
 def failing_rows(
@@ -31,18 +31,14 @@ def failing_rows(
     return samples
 
 
-def _predicate(expectation: Expectation) -> Column:
+def _predicate(expectation: Expectation) -> str:
     return both(condition(expectation), unexpected(expectation))
 
 
-def _scan(df: DataFrame, predicates: dict[int, Column], *, limit: int) -> list[tuple[dict[int, bool], dict[str, Any]]]:
-    from functools import reduce
-
-    from pyspark.sql import functions as F  # noqa: N812
-
-    keep = reduce(lambda a, b: a | b, predicates.values())
-    flags = [F.coalesce(p, F.lit(False)).alias(f"__dq_{i}") for i, p in predicates.items()]
-    picked = df.where(keep).select(*[F.col(f"`{c}`") for c in df.columns], *flags).limit(limit).collect()
+def _scan(df: DataFrame, predicates: dict[int, str], *, limit: int) -> list[tuple[dict[int, bool], dict[str, Any]]]:
+    keep = " OR ".join(f"({p})" for p in predicates.values())
+    flags = [f"coalesce({p}, false) AS __dq_{i}" for i, p in predicates.items()]
+    picked = df.where(keep).selectExpr(*[ident(c) for c in df.columns], *flags).limit(limit).collect()
     out = []
     for row in picked:
         data = row.asDict()
