@@ -42,6 +42,7 @@ def on_databricks() -> bool:
 def get_spark(app_name: str = "iris-mlops") -> SparkSession:
     """Return the active Spark session, creating a local one off Databricks."""
     try:
+        from pyspark.errors import PySparkRuntimeError
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover - depends on the install
         raise IrisMlopsError(
@@ -60,8 +61,8 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
-    except Exception as exc:
-        if "JAVA_GATEWAY_EXITED" not in str(exc):
+    except PySparkRuntimeError as exc:
+        if exc.getCondition() != "JAVA_GATEWAY_EXITED":
             raise
         raise IrisMlopsError(
             "local Spark could not start: its Java process exited at once (see the lines above); Spark 4 needs "

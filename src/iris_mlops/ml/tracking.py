@@ -83,15 +83,15 @@ def configure_mlflow(settings: Settings) -> MlflowTarget:
     return MlflowTarget(tracking, registry, name, str(experiment_id), settings.model_full_name, artifacts)
 
 
-def prepare_local_store(settings: Settings) -> bool:
-    """Create the local SQLite tracking and registry store ahead of the first run; True when there was one to make.
+def prepare_local_store(settings: Settings) -> None:
+    """Create the local SQLite tracking and registry store ahead of the first run (other stores: nothing to do).
 
     A new store costs seconds of schema migrations; the local runner calls this in the background while Spark
     works, and configure_mlflow waits for it. Failures are left for configure_mlflow to report.
     """
     tracking, registry = default_uris(settings)
     if not tracking.startswith("sqlite:") or not registry.startswith("sqlite:"):
-        return False
+        return
     from mlflow import MlflowClient
 
     _quiet_logs()
@@ -100,7 +100,6 @@ def prepare_local_store(settings: Settings) -> bool:
         client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
         client.search_experiments(max_results=1)  # the first call on a new store creates its tables
         client.search_registered_models(max_results=1)
-    return True
 
 
 def first_line(exc: BaseException) -> str:

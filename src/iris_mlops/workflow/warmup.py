@@ -20,15 +20,13 @@ if TYPE_CHECKING:
     from iris_mlops.workflow.model import WheelTask
 
 PACKAGE = "iris_mlops"
-SCRIPT_PREFIX = "iris-mlops-"
 
 
 def known_tasks(tasks: Sequence[WheelTask]) -> list[Task]:
     """The registered tasks behind the job's wheel tasks (entry points of other packages are not ours to warm)."""
-    registry = load_tasks()
-    names = [t.entry_point.removeprefix(SCRIPT_PREFIX) for t in tasks
-             if t.package_name.replace("-", "_") == PACKAGE and t.entry_point.startswith(SCRIPT_PREFIX)]
-    return [registry[name] for name in names if name in registry]
+    by_script = {task.console_script: task for task in load_tasks().values()}
+    return [by_script[t.entry_point] for t in tasks
+            if t.package_name.replace("-", "_") == PACKAGE and t.entry_point in by_script]
 
 
 class WarmUp(threading.Thread):
