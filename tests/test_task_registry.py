@@ -97,3 +97,21 @@ def test_task_result_json_is_the_dataclass_fields() -> None:
 
     result = GoldResult(table="c.s.iris_gold", version=3, silver_version=2, run_id="r")
     assert json.loads(result.to_json()) == {"table": "c.s.iris_gold", "version": 3, "silver_version": 2, "run_id": "r"}
+
+
+def test_task_result_json_leaves_out_parts_that_did_not_run() -> None:
+    from iris_mlops.tasks.medallion import SilverResult
+
+    idle = json.loads(SilverResult(batches=[], removed_batches=[], run_id="r").to_json())
+    assert idle == {"batches": [], "removed_batches": [], "run_id": "r"}
+    done = json.loads(SilverResult(batches=["b"], removed_batches=[], run_id="r", silver_version=0).to_json())
+    assert done["silver_version"] == 0 and "quarantine_version" not in done
+
+
+def test_git_commit_option_wins_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from iris_mlops.tasks.context import resolve_git_commit
+
+    monkeypatch.setenv("GIT_COMMIT", "from-env")
+    assert resolve_git_commit("abc123") == "abc123"
+    assert resolve_git_commit(None) == "from-env"
+    assert resolve_git_commit("${bundle.git.commit}") == "from-env"  # unresolved bundle variable

@@ -45,8 +45,15 @@ class TaskResult:
     """Base of every task's result: a dataclass whose fields are what --json prints."""
 
     def to_json(self) -> str:
-        """The result as one JSON object (keys sorted; dates and paths as strings)."""
-        return json.dumps(dataclasses.asdict(self), default=str, sort_keys=True)
+        """The result as one JSON object (keys sorted; dates and paths as strings).
+
+        A field declared `= None` and still None is left out: the part of the task that fills it did not run.
+        """
+        data = dataclasses.asdict(self)
+        for item in dataclasses.fields(self):
+            if item.default is None and data[item.name] is None:
+                del data[item.name]
+        return json.dumps(data, default=str, sort_keys=True)
 
     def raise_for_status(self) -> None:
         """Raise an IrisMlopsError when the result means the task failed (after --json was printed)."""

@@ -54,8 +54,8 @@ class TaskContext:
     def mlflow_tags(self) -> dict[str, str]:
         """Tags every MLflow run this task opens carries: the run id, the task and the git commit when known."""
         tags = {"iris_mlops.run_id": self.run_id, "iris_mlops.task": self.name}
-        if self.git_commit:
-            tags["git_commit"] = self.git_commit
+        if self.git_commit:  # `git_commit` for queries; MLflow's own tag shows it in the UI
+            tags |= {"git_commit": self.git_commit, "mlflow.source.git.commit": self.git_commit}
         return tags
 
 
