@@ -26,6 +26,7 @@ from iris_mlops.tasks.options import (
     SchemaOption,
 )
 
+SCRIPT_PREFIX = "iris-mlops-"  # console script = prefix + task name = the bundle's entry_point
 P = ParamSpec("P")
 R = TypeVar("R", bound="TaskResult")
 
@@ -75,7 +76,7 @@ class Task(Generic[P, R]):
 
     @property
     def console_script(self) -> str:
-        return f"iris-mlops-{self.name}"
+        return f"{SCRIPT_PREFIX}{self.name}"
 
     @property
     def function_name(self) -> str:
