@@ -25,6 +25,9 @@ def test_the_local_jit_is_quick_by_default_and_full_on_request(monkeypatch: pyte
     assert local_conf()["spark.driver.extraJavaOptions"] == f"{MEMORY_OPTIONS} -XX:TieredStopAtLevel=1"
     monkeypatch.setenv("IRIS_MLOPS_SPARK_JIT", "full")
     assert local_conf()["spark.driver.extraJavaOptions"] == MEMORY_OPTIONS
+    assert local_conf()["spark.driver.memory"] == "1g"
+    monkeypatch.setenv("IRIS_MLOPS_SPARK_DRIVER_MEMORY", "4g")
+    assert local_conf()["spark.driver.memory"] == "4g"
     monkeypatch.setenv("IRIS_MLOPS_SPARK_JIT", "fast")
     with pytest.raises(ConfigError, match="IRIS_MLOPS_SPARK_JIT='fast' is not one of: quick, full"):
         jit_options()

@@ -20,9 +20,6 @@ LOCAL_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.session.timeZone": "UTC",
-    # Spark's default heap. A local run holds a few thousand rows: a bigger heap only fills with garbage before
-    # the collector runs (2g: JVM peak ~1.2 GB in benchmarks/pipeline.py).
-    "spark.driver.memory": "1g",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     # delta-rs and other Delta readers expect microsecond timestamps, not legacy INT96.
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
@@ -81,7 +78,11 @@ MEMORY_OPTIONS = "-XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=
 
 def local_conf() -> dict[str, str]:
     """The configuration of a local session: LOCAL_CONF and the driver JVM's memory and JIT options."""
-    return {**LOCAL_CONF, "spark.driver.extraJavaOptions": f"{MEMORY_OPTIONS} {jit_options()}".strip()}
+    # Spark's default heap (IRIS_MLOPS_SPARK_DRIVER_MEMORY for large local data). A local run holds a few
+    # thousand rows: a bigger heap only fills with garbage before the collector runs (2g: JVM peak ~1.2 GB).
+    memory = os.environ.get("IRIS_MLOPS_SPARK_DRIVER_MEMORY", "1g")
+    options = f"{MEMORY_OPTIONS} {jit_options()}".strip()
+    return {**LOCAL_CONF, "spark.driver.memory": memory, "spark.driver.extraJavaOptions": options}
 
 
 def jit_options() -> str:
