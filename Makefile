@@ -9,7 +9,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 TARGET ?= local
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit build wheel-check clean check-java install install-dev lock
+.PHONY: help run test test-slow lint typecheck unit build wheel-check clean check-java install install-dev lock
 
 help: ## List the commands
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -34,16 +34,20 @@ install-dev: $(STAMP_DEV) ## Create .venv and install .[local,dev]
 run: check-java install ## Run the whole pipeline on the embedded local default
 	$(VENV)/bin/iris-mlops run
 
-lint: install-dev ## ruff
+lint: install-dev ## ruff, and import-linter's layering contracts (pyproject.toml, docs/architecture.md)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 typecheck: install-dev ## mypy on src/
 	$(VENV)/bin/mypy
 
-unit: check-java install-dev ## The test suite alone
-	$(VENV)/bin/pytest
+unit: check-java install-dev ## The fast test suite alone (not the `slow` tests)
+	$(VENV)/bin/pytest -m "not slow"
 
-test: check-java lint typecheck unit ## Install .[local,dev], lint, type-check and run every test
+test: check-java lint typecheck unit ## Install .[local,dev], lint, type-check and run the fast tests
+
+test-slow: check-java install-dev ## The `slow` tests: extra JVMs and processes, wheel builds and launches, browsers
+	$(VENV)/bin/pytest -m slow
 
 # Parity with Great Expectations 1.x: its spark extra pins pyspark < 4.2, so it gets its own virtualenv.
 VENV_GX ?= .venv-gx

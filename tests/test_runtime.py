@@ -26,6 +26,7 @@ def test_home_lock_is_reentrant_in_one_process(tmp_path: Path) -> None:
         assert (tmp_path / ".lock").exists()
 
 
+@pytest.mark.slow  # a second Python process holds the lock
 def test_home_lock_refuses_a_second_process_with_a_clear_message(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [

@@ -7,7 +7,7 @@ from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import SparkSession
 
 from iris_mlops.errors import ConfigError, IrisMlopsError
-from iris_mlops.spark import JIT_OPTIONS, get_spark, jit_options, local_conf
+from iris_mlops.spark import JIT_OPTIONS, MEMORY_OPTIONS, get_spark, jit_options, local_conf
 
 
 def test_a_java_process_that_exits_at_once_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,9 +22,12 @@ def test_a_java_process_that_exits_at_once_is_a_clear_error(monkeypatch: pytest.
 
 def test_the_local_jit_is_quick_by_default_and_full_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IRIS_MLOPS_SPARK_JIT", raising=False)
-    assert local_conf()["spark.driver.extraJavaOptions"] == "-XX:TieredStopAtLevel=1"
+    assert local_conf()["spark.driver.extraJavaOptions"] == f"{MEMORY_OPTIONS} -XX:TieredStopAtLevel=1"
     monkeypatch.setenv("IRIS_MLOPS_SPARK_JIT", "full")
-    assert local_conf()["spark.driver.extraJavaOptions"] == ""
+    assert local_conf()["spark.driver.extraJavaOptions"] == MEMORY_OPTIONS
+    assert local_conf()["spark.driver.memory"] == "1g"
+    monkeypatch.setenv("IRIS_MLOPS_SPARK_DRIVER_MEMORY", "4g")
+    assert local_conf()["spark.driver.memory"] == "4g"
     monkeypatch.setenv("IRIS_MLOPS_SPARK_JIT", "fast")
     with pytest.raises(ConfigError, match="IRIS_MLOPS_SPARK_JIT='fast' is not one of: quick, full"):
         jit_options()
@@ -35,3 +38,10 @@ def test_the_driver_jvm_runs_with_the_chosen_jit(spark: SparkSession) -> None:
     runtime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()  # type: ignore[union-attr]
     c1_only = JIT_OPTIONS["quick"] in list(runtime.getInputArguments())
     assert c1_only == (jit_options() == JIT_OPTIONS["quick"])
+
+
+def test_the_driver_jvm_runs_with_the_small_memory_options(spark: SparkSession) -> None:
+    runtime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()  # type: ignore[union-attr]
+    arguments = list(runtime.getInputArguments())
+    assert all(option in arguments for option in MEMORY_OPTIONS.split())
+    assert spark.sparkContext.getConf().get("spark.driver.memory") == "1g"

@@ -15,7 +15,7 @@ from iris_mlops.commands import workspace as workspace_commands
 from iris_mlops.config import Settings, load_settings
 from iris_mlops.tasks.context import user_errors
 from iris_mlops.tasks.options import EnvOption
-from iris_mlops.tasks.registry import load_tasks
+from iris_mlops.tasks.registry import TASKS
 
 app = typer.Typer(
     name="iris-mlops",
@@ -65,8 +65,8 @@ def _print_locations(settings: Settings) -> None:
     typer.echo(f"MLflow:  mlflow ui --backend-store-uri sqlite:///{settings.home / 'mlflow.db'}")
 
 
-for _task in load_tasks().values():
-    app.command(_task.name, help=_task.help)(_task.func)
+for _task in TASKS:
+    app.command(_task.name, help=_task.help)(_task.command())
 
 app.add_typer(config_commands.app, name="config")
 app.add_typer(models_commands.app, name="models")

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from iris_mlops.errors import ConfigError
+from iris_mlops.schemas import MEASUREMENTS
 
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
 ENV_PREFIX = "IRIS_MLOPS_"
@@ -24,7 +25,6 @@ PROCESS_VARIABLES = frozenset(
 # Unity Catalog identifiers: letters, digits and underscores; we refuse anything that would need quoting.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 SECRET_KEYS = ("token", "secret", "password", "webhook")
-MEASUREMENTS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
 
 def validate_identifier(value: str, *, what: str) -> str:

@@ -1,4 +1,9 @@
-"""Console scripts `iris-mlops-<task>`: the `entry_point` of each Databricks python_wheel_task."""
+"""Console scripts `iris-mlops-<task>`: the `entry_point` of each Databricks python_wheel_task.
+
+Databricks' wheel launcher calls the function and ignores what it returns (`entry.load()()`), so a failing
+task must RAISE: each console function ends a failure with `SystemExit(code)` and returns None on success.
+The functions are derived from tasks.registry.TASKS: `iris_mlops.entrypoints:<task name with _>`.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,20 @@ from collections.abc import Callable, Sequence
 
 import typer
 
-from iris_mlops.tasks.registry import load_tasks
+from iris_mlops.tasks.registry import TASKS, get_task
+
+ConsoleFunction = Callable[..., None]
 
 
 def run_task(name: str, argv: Sequence[str] | None = None) -> int:
-    """Run the task `name` with command-line arguments and return its exit code (never calls sys.exit)."""
-    task = load_tasks()[name]
+    """Run the task `name` with command-line arguments and return its exit code (never raises SystemExit)."""
+    task = get_task(name)
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.command(name, help=task.help)(task.func)
+    app.command(name, help=task.help)(task.command())
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     # Standalone mode lets typer report usage errors (exit 2), --help (exit 0) and task errors (their code)
-    # itself; it ends with SystemExit, which becomes our return value so the local runner can go on.
+    # itself; it ends with SystemExit, which becomes our return value.
     try:
         command.main(args=args, prog_name=task.console_script, standalone_mode=True)
     except SystemExit as exc:
@@ -26,22 +33,25 @@ def run_task(name: str, argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def console(name: str) -> Callable[[], int]:
-    """The console-script function for one task (setuptools wraps it in sys.exit)."""
+def console(name: str) -> ConsoleFunction:
+    """The console-script function for one task: returns None on success, raises SystemExit(code) on failure."""
 
-    def main(argv: Sequence[str] | None = None) -> int:
-        return run_task(name, argv)
+    def main(argv: Sequence[str] | None = None) -> None:
+        code = run_task(name, argv)
+        if code != 0:
+            raise SystemExit(code)
 
     main.__name__ = name.replace("-", "_")
     main.__doc__ = f"Console script iris-mlops-{name}."
     return main
 
 
-bronze = console("bronze")
-silver = console("silver")
-gold = console("gold")
-data_quality = console("data-quality")
-feature_store = console("feature-store")
-train = console("train")
-automl = console("automl")
-eda_benchmark = console("eda-benchmark")
+CONSOLE_FUNCTIONS: dict[str, ConsoleFunction] = {t.function_name: console(t.name) for t in TASKS}
+
+
+def __getattr__(name: str) -> ConsoleFunction:
+    """`iris_mlops.entrypoints:<function>` as pyproject names it, looked up in CONSOLE_FUNCTIONS."""
+    try:
+        return CONSOLE_FUNCTIONS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -1,20 +1,22 @@
-"""Column names and Spark schemas of every table, one place for all layers."""
+"""Column names and Spark schemas of every table, one place for all layers and packages.
+
+The column names are plain constants: config, the bare wheel (no pyspark) and the logged model (which carries
+this module in its code_paths) import them. The Spark schemas are built on first access
+(`from iris_mlops.schemas import SILVER_SCHEMA`), so pyspark is imported only by code that uses one.
+To add a table: its column constants and an `@spark_schema("<NAME>_SCHEMA")` builder at the END of the file,
+under a comment header naming the table.
+"""
 
 from __future__ import annotations
 
-from pyspark.sql.types import (
-    ArrayType,
-    BooleanType,
-    DoubleType,
-    LongType,
-    StringType,
-    StructField,
-    StructType,
-    TimestampType,
-)
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from iris_mlops.config import MEASUREMENTS
+if TYPE_CHECKING:
+    from pyspark.sql.types import StructType
 
+# ---- shared column names -----------------------------------------------------------------------------------------
+MEASUREMENTS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 SPECIES = "species"
 BUSINESS_COLUMNS = (*MEASUREMENTS, SPECIES)
 BATCH_ID = "batch_id"
@@ -25,55 +27,159 @@ IS_OUTLIER = "is_outlier"
 # Silver and quarantine keep the bronze ingestion time of each row: it tells which bronze load they came from.
 INGESTED_AT = "ingested_at"
 SOURCE = "source"
-
-# Bronze keeps every business value as the string it arrived as; nothing is cast away.
-RAW_SCHEMA = StructType([StructField(c, StringType(), True) for c in BUSINESS_COLUMNS])
-
-BRONZE_SCHEMA = StructType(
-    [
-        *RAW_SCHEMA.fields,
-        StructField(SOURCE, StringType(), False),
-        StructField(INGESTED_AT, TimestampType(), False),
-        StructField(BATCH_ID, StringType(), False),
-        StructField(SOURCE_POSITION, LongType(), False),
-        StructField(RUN_ID, StringType(), False),
-    ]
-)
-
-SILVER_SCHEMA = StructType(
-    [
-        StructField(BATCH_ID, StringType(), False),
-        StructField(SOURCE_POSITION, LongType(), False),
-        StructField(INGESTED_AT, TimestampType(), False),
-        *[StructField(c, DoubleType(), False) for c in MEASUREMENTS],
-        StructField(SPECIES, StringType(), False),
-        StructField(IS_OUTLIER, BooleanType(), False),
-        StructField(RUN_ID, StringType(), False),
-    ]
-)
-
-QUARANTINE_SCHEMA = StructType(
-    [
-        StructField(BATCH_ID, StringType(), False),
-        StructField(SOURCE_POSITION, LongType(), False),
-        StructField(INGESTED_AT, TimestampType(), False),
-        *RAW_SCHEMA.fields,
-        # Element nullability is not kept: Spark reads files back with nullable array elements.
-        StructField(REASONS, ArrayType(StringType(), True), False),
-        StructField(RUN_ID, StringType(), False),
-    ]
-)
-
 GOLD_STATS = ("mean", "min", "max", "stddev")
-GOLD_SCHEMA = StructType(
-    [
-        StructField(SPECIES, StringType(), False),
-        StructField("count", LongType(), False),
-        *[StructField(f"{m}_{s}", DoubleType(), True) for m in MEASUREMENTS for s in GOLD_STATS],
-        StructField("outlier_count", LongType(), False),
-        StructField("outlier_share", DoubleType(), False),
-        StructField("share_of_total", DoubleType(), False),
-        StructField("silver_version", LongType(), False),
-        StructField(RUN_ID, StringType(), False),
-    ]
-)
+
+_BUILDERS: dict[str, Callable[[], StructType]] = {}
+_BUILT: dict[str, StructType] = {}
+
+
+def spark_schema(name: str) -> Callable[[Callable[[], StructType]], Callable[[], StructType]]:
+    """Register the builder of the module attribute `name` (a StructType built on first access)."""
+
+    def register(build: Callable[[], StructType]) -> Callable[[], StructType]:
+        _BUILDERS[name] = build
+        return build
+
+    return register
+
+
+def __getattr__(name: str) -> StructType:
+    """`<TABLE>_SCHEMA`: build it once, on first access (PEP 562)."""
+    if name not in _BUILDERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _BUILT:
+        _BUILT[name] = _BUILDERS[name]()
+    return _BUILT[name]
+
+
+# ---- bronze, silver, quarantine, gold ------------------------------------------------------------------------------
+@spark_schema("RAW_SCHEMA")
+def _raw() -> StructType:
+    """Bronze keeps every business value as the string it arrived as; nothing is cast away."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    return StructType([StructField(c, StringType(), True) for c in BUSINESS_COLUMNS])
+
+
+@spark_schema("BRONZE_SCHEMA")
+def _bronze() -> StructType:
+    from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
+
+    return StructType(
+        [
+            *_raw().fields,
+            StructField(SOURCE, StringType(), False),
+            StructField(INGESTED_AT, TimestampType(), False),
+            StructField(BATCH_ID, StringType(), False),
+            StructField(SOURCE_POSITION, LongType(), False),
+            StructField(RUN_ID, StringType(), False),
+        ]
+    )
+
+
+@spark_schema("SILVER_SCHEMA")
+def _silver() -> StructType:
+    from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType, TimestampType
+
+    return StructType(
+        [
+            StructField(BATCH_ID, StringType(), False),
+            StructField(SOURCE_POSITION, LongType(), False),
+            StructField(INGESTED_AT, TimestampType(), False),
+            *[StructField(c, DoubleType(), False) for c in MEASUREMENTS],
+            StructField(SPECIES, StringType(), False),
+            StructField(IS_OUTLIER, BooleanType(), False),
+            StructField(RUN_ID, StringType(), False),
+        ]
+    )
+
+
+@spark_schema("QUARANTINE_SCHEMA")
+def _quarantine() -> StructType:
+    from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType, TimestampType
+
+    return StructType(
+        [
+            StructField(BATCH_ID, StringType(), False),
+            StructField(SOURCE_POSITION, LongType(), False),
+            StructField(INGESTED_AT, TimestampType(), False),
+            *_raw().fields,
+            # Element nullability is not kept: Spark reads files back with nullable array elements.
+            StructField(REASONS, ArrayType(StringType(), True), False),
+            StructField(RUN_ID, StringType(), False),
+        ]
+    )
+
+
+@spark_schema("GOLD_SCHEMA")
+def _gold() -> StructType:
+    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+
+    return StructType(
+        [
+            StructField(SPECIES, StringType(), False),
+            StructField("count", LongType(), False),
+            *[StructField(f"{m}_{s}", DoubleType(), True) for m in MEASUREMENTS for s in GOLD_STATS],
+            StructField("outlier_count", LongType(), False),
+            StructField("outlier_share", DoubleType(), False),
+            StructField("share_of_total", DoubleType(), False),
+            StructField("silver_version", LongType(), False),
+            StructField(RUN_ID, StringType(), False),
+        ]
+    )
+
+
+# ---- iris_features (the feature table) -----------------------------------------------------------------------------
+SAMPLE_ID = "sample_id"
+FEATURE_VERSION_COLUMN = "feature_version"
+LABEL = SPECIES
+
+
+def features_schema(engineered: Sequence[str]) -> StructType:
+    """The feature table: keys, raw measurements, the `engineered` features (nullable), label, version, run id."""
+    from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType
+
+    return StructType(
+        [
+            StructField(SAMPLE_ID, StringType(), False),
+            StructField(BATCH_ID, StringType(), False),
+            StructField(SOURCE_POSITION, LongType(), False),
+            *[StructField(m, DoubleType(), False) for m in MEASUREMENTS],
+            *[StructField(name, DoubleType(), True) for name in engineered],  # missing where a divisor is 0
+            StructField(LABEL, StringType(), False),
+            StructField(IS_OUTLIER, BooleanType(), False),
+            StructField(FEATURE_VERSION_COLUMN, StringType(), False),
+            StructField(RUN_ID, StringType(), False),
+        ]
+    )
+
+
+# ---- dq_results (one row per expectation per validation) ------------------------------------------------------------
+DQ_RESULTS_TABLE_NAME = "table_name"
+
+
+@spark_schema("DQ_RESULTS_SCHEMA")
+def _dq_results() -> StructType:
+    """The JSON columns (kwargs, observed_value, unexpected_sample) hold arguments, observed values and samples."""
+    from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType, TimestampType
+
+    text = StringType()
+    return StructType([
+        StructField(RUN_ID, text, False),
+        StructField("validated_at", TimestampType(), False),
+        StructField("suite", text, False),
+        StructField("suite_version", text, False),
+        StructField(DQ_RESULTS_TABLE_NAME, text, False),
+        StructField("table_version", LongType(), True),
+        StructField("expectation_type", text, False),
+        StructField("column_name", text, True),
+        StructField("kwargs", text, False),
+        StructField("severity", text, False),
+        StructField("success", BooleanType(), False),
+        StructField("observed_value", text, True),
+        StructField("element_count", LongType(), True),
+        StructField("unexpected_count", LongType(), True),
+        StructField("unexpected_percent", DoubleType(), True),
+        StructField("unexpected_sample", text, True),
+        StructField("exception", text, True),
+    ])

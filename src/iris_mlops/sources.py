@@ -19,15 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from iris_mlops.config import MEASUREMENTS
 from iris_mlops.errors import InputError
+from iris_mlops.schemas import MEASUREMENTS, SOURCE_POSITION, SPECIES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-SPECIES = "species"
 REQUIRED = (*MEASUREMENTS, SPECIES)
-POSITION = "source_position"
+POSITION = SOURCE_POSITION
 EMBEDDED_NAME = "sklearn:load_iris"
 CHUNK = 1 << 20
 PARQUET_SUFFIXES = (".parquet", ".pq")

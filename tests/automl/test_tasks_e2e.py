@@ -28,12 +28,17 @@ def test_automl_then_eda_benchmark_on_a_fresh_home(
         assert run_task(name, []) == 0
     capsys.readouterr()
 
-    assert run_task("automl", ["--json", "--run-id", "a1"]) == 0
+    assert run_task("automl", ["--json", "--run-id", "a1", "--git-commit", "c0ffee"]) == 0
     captured = capsys.readouterr()
     automl = json.loads(captured.out)
     assert len(automl["leaderboard"]) == 6 and automl["leaderboard"][0]["family"] == automl["winner"]
     assert automl["gate"]["promoted"] and not automl["partial"]
     assert "leaderboard" not in captured.err  # --json keeps the console quiet
+    import mlflow
+
+    runs = mlflow.search_runs(search_all_experiments=True, filter_string="tags.`iris_mlops.run_id` = 'a1'")
+    assert len(runs) >= 1 + 6 + 6 + 1  # parent, families, their trials, the winner
+    assert set(runs["tags.git_commit"]) == {"c0ffee"}  # every MLflow run the task opened
 
     assert run_task("eda-benchmark", ["--only", "benchmark", "--json"]) == 0
     bench = json.loads(capsys.readouterr().out)

@@ -71,10 +71,12 @@ def test_schema_refuses_a_broken_job(document: dict[str, Any]) -> None:
     assert any("retries" in p for p in problems), problems
 
 
+@pytest.mark.slow  # builds the wheel
 def test_bundle_passes_cross_reference_checks(document: dict[str, Any], scripts: set[str]) -> None:
     assert [str(p) for p in check_bundle(document, scripts=scripts)] == []
 
 
+@pytest.mark.slow  # builds the wheel
 def test_wheel_declares_every_task_entry_point(scripts: set[str]) -> None:
     assert scripts >= {"iris-mlops", "iris-mlops-bronze", "iris-mlops-silver", "iris-mlops-gold"}
 
@@ -88,7 +90,7 @@ def test_bundle_defines_the_issue_jobs(document: dict[str, Any]) -> None:
         "bronze": [],
         "silver": ["bronze"],
         "gold": ["silver"],
-        "data-quality": ["gold"],
+        "data-quality": ["feature-store"],
         "feature-store": ["gold"],
         "train": ["feature-store"],
     }
@@ -152,6 +154,7 @@ def _broken(document: dict[str, Any], check: str) -> dict[str, Any]:
     return broken
 
 
+@pytest.mark.slow  # builds the wheel
 @pytest.mark.parametrize("check", sorted(BREAKAGES))
 def test_cross_reference_check_fails_on_broken_copy(document: dict[str, Any], scripts: set[str], check: str) -> None:
     assert [p for p in check_bundle(document, scripts=scripts) if p.check == check] == []

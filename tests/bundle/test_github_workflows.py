@@ -19,16 +19,19 @@ def tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / name), *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # check-jsonschema in a subprocess
 def test_workflows_match_github_schema() -> None:
     result = tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # zizmor in a subprocess
 def test_workflows_pass_zizmor_offline_audits() -> None:
     result = tool("zizmor", "--offline", "--persona", "auditor", "--no-progress", str(ROOT / ".github"))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # both tools in subprocesses
 def test_checks_fail_on_a_broken_workflow(tmp_path: Path) -> None:
     folder = tmp_path / ".github" / "workflows"
     folder.mkdir(parents=True)

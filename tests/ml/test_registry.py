@@ -104,6 +104,7 @@ print(json.dumps({"accuracy": float((predicted == frame["species"]).mean()), "or
 """
 
 
+@pytest.mark.slow  # a second Python process loads the model
 def test_model_loads_where_iris_mlops_is_only_in_the_model(
     gated: tuple[Any, Any], iris_data: TrainingData, tmp_path: Path
 ) -> None:

@@ -12,10 +12,10 @@ from pyspark.sql import functions as F  # noqa: N812
 
 from iris_mlops.config import MEASUREMENTS, load_settings
 from iris_mlops.errors import DataQualityError
-from iris_mlops.quality.gate import audit
 from iris_mlops.quality.notify import QualityEvent, register_notifier, unregister_notifier
 from iris_mlops.schemas import BRONZE_SCHEMA, GOLD_SCHEMA, SILVER_SCHEMA
 from iris_mlops.tasks.context import TaskContext
+from iris_mlops.tasks.gate import audit
 
 T0 = datetime(2026, 1, 1)
 NAMES = ("setosa", "versicolor", "virginica")

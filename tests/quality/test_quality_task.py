@@ -46,3 +46,37 @@ def test_data_quality_task_validates_published_tables(home: Path, spark: SparkSe
     assert run_task("data-quality", ["--table", "bronze", "--run-id", "dq-2"]) == 0
     assert run_task("data-quality", ["--table", "gold"]) == 1  # named table missing: one-line error
     assert "does not exist yet" in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_data_quality_skips_tables_their_gate_validated_in_this_run(
+    home: Path, spark: SparkSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("bronze", "silver"):
+        assert run_task(name, ["--run-id", "wap-1"]) == 0
+    settings = load_settings()
+    capsys.readouterr()
+
+    assert run_task("data-quality", ["--json", "--run-id", "wap-1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert sorted(t.split(".")[-1] for t in out["already_validated"]) == ["iris_bronze", "iris_silver"]
+    assert out["results"] == []  # gold and the feature table do not exist yet: nothing left to validate
+    store = LocalDeltaStore(spark, settings.home / "warehouse")
+    per_table = store.read(settings.table("dq_results")).where("run_id = 'wap-1'").groupBy("table_name").count()
+    assert {r["table_name"].split(".")[-1]: r["count"] for r in per_table.collect()} == {"iris_bronze": 12,
+                                                                                          "iris_silver": 20}
+
+
+@pytest.mark.e2e
+def test_data_quality_all_and_a_new_run_validate_every_table(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("bronze", "silver"):
+        assert run_task(name, ["--run-id", "wap-2"]) == 0
+    capsys.readouterr()
+
+    assert run_task("data-quality", ["--json", "--run-id", "wap-2", "--all"]) == 0
+    forced = json.loads(capsys.readouterr().out)
+    assert run_task("data-quality", ["--json"]) == 0  # on its own: a new run id, nothing validated yet
+    alone = json.loads(capsys.readouterr().out)
+    for out in (forced, alone):
+        assert out["already_validated"] == []
+        assert sorted(r["table"].split(".")[-1] for r in out["results"]) == ["iris_bronze", "iris_silver"]

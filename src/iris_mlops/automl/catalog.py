@@ -50,11 +50,6 @@ def _factories() -> dict[str, ModelSpec]:
     return {spec.name: spec for spec in specs}
 
 
-def model_names() -> tuple[str, ...]:
-    """Every model the catalogue can build."""
-    return tuple(_factories())
-
-
 def model_label(name: str) -> str:
     """A human name for charts and tables."""
     return _factories()[name].label

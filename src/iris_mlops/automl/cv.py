@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from iris_mlops.timing import Timings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,13 +57,12 @@ def _one_fold(estimator: Any, x: pd.DataFrame, y: np.ndarray, fold: int, split: 
     from sklearn.base import clone
 
     train, test = split
-    model = clone(estimator)
-    started = time.perf_counter()
-    model.fit(x.iloc[train], y[train])
-    fitted = time.perf_counter()
-    predicted = model.predict(x.iloc[test])
-    done = time.perf_counter()
-    return FoldResult(fold, score(y[test], predicted), fitted - started, done - fitted)
+    model, timings = clone(estimator), Timings()
+    with timings.phase("fit"):
+        model.fit(x.iloc[train], y[train])
+    with timings.phase("predict"):
+        predicted = model.predict(x.iloc[test])
+    return FoldResult(fold, score(y[test], predicted), timings.phases["fit"], timings.phases["predict"])
 
 
 def cross_validate(

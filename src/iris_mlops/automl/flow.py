@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from iris_mlops.automl.catalog import make_estimator
@@ -13,6 +12,7 @@ from iris_mlops.automl.cv import stratified_splits
 from iris_mlops.automl.runner import SearchOutcome, run_search
 from iris_mlops.automl.selection import FamilyRow, TrialResult
 from iris_mlops.errors import ModelError
+from iris_mlops.timing import Timings
 
 if TYPE_CHECKING:
     from iris_mlops.config import Settings
@@ -20,18 +20,6 @@ if TYPE_CHECKING:
     from iris_mlops.ml.tracking import MlflowTarget
 
 Echo = Callable[[str], None]
-
-
-@dataclass
-class Timings:
-    """Where the wall time went, in seconds (reported, never used to choose)."""
-
-    phases: dict[str, float] = field(default_factory=dict)
-
-    def add(self, phase: str, started: float) -> float:
-        now = time.perf_counter()
-        self.phases[phase] = self.phases.get(phase, 0.0) + now - started
-        return now
 
 
 def config_params(settings: Settings) -> dict[str, str]:
@@ -106,53 +94,34 @@ def fit_winner(data: TrainingData, settings: Settings, winner: FamilyRow, *, par
 
 
 def run_automl(
-    data: TrainingData, settings: Settings, target: MlflowTarget, *, run_id: str, echo: Echo
+    data: TrainingData,
+    settings: Settings,
+    target: MlflowTarget,
+    *,
+    run_id: str,
+    echo: Echo,
+    tags: Mapping[str, str] | None = None,
+    timings: Timings | None = None,
 ) -> dict[str, Any]:
-    """The whole flow for loaded training data; returns the leaderboard, the winner and the gate decision."""
+    """The whole flow for loaded training data; returns the leaderboard, the winner and the gate decision.
+
+    `tags` go on every MLflow run it opens (default: the run id and task); `timings` collects its phases.
+    """
     from mlflow import MlflowClient
 
-    from iris_mlops.automl.report import leaderboard_text
-    from iris_mlops.automl.selection import leaderboard_records
-    from iris_mlops.automl.tracking import log_leaderboard
-    from iris_mlops.ml.registry import register_and_gate
     from iris_mlops.ml.train import lineage_tags
 
-    timings, client = Timings(), MlflowClient()
-    tags = {"iris_mlops.run_id": run_id, "iris_mlops.task": "automl"}
-    started = time.perf_counter()
-    parent = client.create_run(target.experiment_id, run_name=f"automl-{run_id}", tags={**lineage_tags(data), **tags})
-    parent_id = parent.info.run_id
-    client.log_batch(parent_id, params=_as_params(config_params(settings)))
-    started = timings.add("mlflow_logging", started)
+    timings, client = timings or Timings(), MlflowClient()
+    tags = dict(tags or {"iris_mlops.run_id": run_id, "iris_mlops.task": "automl"})
+    with timings.phase("mlflow_logging"):
+        parent = client.create_run(target.experiment_id, run_name=f"automl-{run_id}",
+                                   tags={**lineage_tags(data), **tags})
+        parent_id = parent.info.run_id
+        client.log_batch(parent_id, params=_as_params(config_params(settings)))
     try:
-        outcome, n_train = search(data, settings, echo=echo)
-        started = timings.add("search_fit", started)
-        log_leaderboard(client, target.experiment_id, parent_id, outcome.leaderboard, outcome.results)
-        started = timings.add("mlflow_logging", started)
-        board = outcome.leaderboard
-        echo("leaderboard (CV on the training split):\n" + leaderboard_text(board))
-        winner = board.winner
-        if winner is None:
-            raise ModelError("AutoML finished no trial within the time limit: raise automl.time_limit_seconds")
-        result = fit_winner(data, settings, winner, parent=parent_id, tags=tags)
-        started = timings.add("winner_fit_and_log", started)
-        gate = register_and_gate(
-            model_uri=result.model_uri,
-            run_id=result.run_id,
-            model_name=target.model_name,
-            test_frame=result.test_frame,
-            margin=settings.training.promotion_margin,
-            tags={
-                "feature_version": data.feature_version,
-                "features_table": data.table,
-                "features_table_version": str(data.version),
-                "automl.family": winner.family,
-                **tags,
-            },
+        outcome, n_train, winner, result, gate = _search_and_promote(
+            data, settings, target, client=client, parent_id=parent_id, tags=tags, timings=timings, echo=echo
         )
-        started = timings.add("register_and_gate", started)
-        _finish_parent(client, parent_id, result, gate)
-        timings.add("mlflow_logging", started)
     except BaseException:
         client.set_terminated(parent_id, "FAILED")
         raise
@@ -162,6 +131,61 @@ def run_automl(
         f"held-out f1_macro {result.score:.4f} on {result.n_test} rows"
     )
     echo(f"{target.model_name} version {gate.version} (alias challenger) {verdict}: {gate.decision.reason}")
+    return _summary(parent_id, outcome, winner, result, gate, n_train=n_train, data=data, timings=timings)
+
+
+def _search_and_promote(
+    data: TrainingData,
+    settings: Settings,
+    target: MlflowTarget,
+    *,
+    client: Any,
+    parent_id: str,
+    tags: dict[str, str],
+    timings: Timings,
+    echo: Echo,
+) -> tuple[SearchOutcome, int, FamilyRow, Any, Any]:
+    """Search, log the leaderboard, refit the winner, register it and run the gate."""
+    from iris_mlops.automl.report import leaderboard_text
+    from iris_mlops.automl.tracking import log_leaderboard
+    from iris_mlops.ml.registry import register_and_gate
+
+    with timings.phase("search_fit"):
+        outcome, n_train = search(data, settings, echo=echo)
+    with timings.phase("mlflow_logging"):
+        log_leaderboard(client, target.experiment_id, parent_id, outcome.leaderboard, outcome.results, base_tags=tags)
+    board = outcome.leaderboard
+    echo("leaderboard (CV on the training split):\n" + leaderboard_text(board))
+    winner = board.winner
+    if winner is None:
+        raise ModelError("AutoML finished no trial within the time limit: raise automl.time_limit_seconds")
+    with timings.phase("winner_fit_and_log"):
+        result = fit_winner(data, settings, winner, parent=parent_id, tags=tags)
+    version_tags = {"feature_version": data.feature_version, "features_table": data.table,
+                    "features_table_version": str(data.version), "automl.family": winner.family, **tags}
+    with timings.phase("register_and_gate"):
+        gate = register_and_gate(model_uri=result.model_uri, run_id=result.run_id, model_name=target.model_name,
+                                 test_frame=result.test_frame, margin=settings.training.promotion_margin,
+                                 tags=version_tags)
+    with timings.phase("mlflow_logging"):
+        _finish_parent(client, parent_id, result, gate)
+    return outcome, n_train, winner, result, gate
+
+
+def _summary(
+    parent_id: str,
+    outcome: SearchOutcome,
+    winner: FamilyRow,
+    result: Any,
+    gate: Any,
+    *,
+    n_train: int,
+    data: TrainingData,
+    timings: Timings,
+) -> dict[str, Any]:
+    from iris_mlops.automl.selection import leaderboard_records
+
+    board = outcome.leaderboard
     return {
         "mlflow_parent_run_id": parent_id,
         "mlflow_winner_run_id": result.run_id,

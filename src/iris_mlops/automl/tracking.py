@@ -53,9 +53,12 @@ def child_run(client: MlflowClient, experiment_id: str, parent: str, name: str, 
     return str(run.info.run_id)
 
 
-def log_trial(client: MlflowClient, experiment_id: str, family_run: str, result: TrialResult) -> str:
+def log_trial(
+    client: MlflowClient, experiment_id: str, family_run: str, result: TrialResult, *, base_tags: Mapping[str, str]
+) -> str:
     """One trial: its parameters, per-fold and mean ± std metrics and fit time (failed trials: the error)."""
-    tags = {"automl.family": result.family, "automl.trial": str(result.index), "automl.status": result.status}
+    tags = {**base_tags, "automl.family": result.family, "automl.trial": str(result.index)}
+    tags["automl.status"] = result.status
     if result.error:
         tags["automl.error"] = result.error[:5000]
     run_id = child_run(client, experiment_id, family_run, f"{result.family}-{result.index}", tags)
@@ -65,13 +68,21 @@ def log_trial(client: MlflowClient, experiment_id: str, family_run: str, result:
     return run_id
 
 
-def log_family(client: MlflowClient, experiment_id: str, parent: str, row: FamilyRow, trials: list[TrialResult]) -> str:
+def log_family(
+    client: MlflowClient,
+    experiment_id: str,
+    parent: str,
+    row: FamilyRow,
+    trials: list[TrialResult],
+    *,
+    base_tags: Mapping[str, str],
+) -> str:
     """One family: its trial counts and the best trial's parameters and scores; its trials nest under it."""
-    tags = {"automl.family": row.family, "automl.status": row.status, "automl.rank": str(row.rank or "")}
+    tags = {**base_tags, "automl.family": row.family, "automl.status": row.status, "automl.rank": str(row.rank or "")}
     run_id = child_run(client, experiment_id, parent, row.family, tags)
     for trial in trials:
         if trial.status != "skipped":
-            log_trial(client, experiment_id, run_id, trial)
+            log_trial(client, experiment_id, run_id, trial, base_tags=base_tags)
     counts = {"trials_planned": row.trials_planned, "trials_done": row.trials_done}
     counts |= {"trials_skipped": len(row.trials_skipped), "trials_failed": len(row.trials_failed)}
     params = _params(counts, prefix="automl.")
@@ -85,13 +96,20 @@ def log_family(client: MlflowClient, experiment_id: str, parent: str, row: Famil
 
 
 def log_leaderboard(
-    client: MlflowClient, experiment_id: str, parent: str, board: Leaderboard, results: tuple[TrialResult, ...]
+    client: MlflowClient,
+    experiment_id: str,
+    parent: str,
+    board: Leaderboard,
+    results: tuple[TrialResult, ...],
+    *,
+    base_tags: Mapping[str, str],
 ) -> None:
-    """Family and trial runs under `parent`; the leaderboard as a table, a CSV and a chart on `parent`."""
+    """Family and trial runs under `parent` (each with `base_tags`); the leaderboard as a table, CSV and chart."""
     from iris_mlops.automl.report import leaderboard_figure, leaderboard_frame, trials_frame
 
     for row in board.rows:
-        log_family(client, experiment_id, parent, row, [t for t in results if t.family == row.family])
+        log_family(client, experiment_id, parent, row, [t for t in results if t.family == row.family],
+                   base_tags=base_tags)
     table = leaderboard_frame(board)
     client.log_table(parent, table, "leaderboard.json")
     client.log_text(parent, table.to_csv(index=False), "leaderboard.csv")

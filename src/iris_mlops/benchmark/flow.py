@@ -58,15 +58,18 @@ def read_leaderboard(folder: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def log_models(client: MlflowClient, experiment_id: str, parent: str, scores: list[ModelScores]) -> None:
-    """One child run per model: per-fold metrics (step = fold), mean ± std, fit and predict time."""
+def log_models(
+    client: MlflowClient, experiment_id: str, parent: str, scores: list[ModelScores], *, base_tags: dict[str, str]
+) -> None:
+    """One child run per model (with `base_tags`): per-fold metrics (step = fold), mean ± std, fit and predict time."""
     from mlflow.entities import Metric, Param
 
     from iris_mlops.automl.tracking import child_run
 
     now = int(time.time() * 1000)
     for model in scores:
-        run_id = child_run(client, experiment_id, parent, f"benchmark-{model.model}", {"benchmark.model": model.model})
+        tags = {**base_tags, "benchmark.model": model.model}
+        run_id = child_run(client, experiment_id, parent, f"benchmark-{model.model}", tags)
         metrics = [Metric(f"{m}_fold", f.metrics[m], now, f.fold) for f in model.folds for m in METRICS]
         metrics += [Metric("fit_seconds_fold", f.fit_seconds, now, f.fold) for f in model.folds]
         record = model.record()

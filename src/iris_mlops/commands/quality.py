@@ -44,14 +44,15 @@ def export(
     """Write the table's suite as Great Expectations 1.x suite JSON; what GX cannot express goes to stderr."""
     from iris_mlops.quality.checkpoint import load_checkpoints, suite_of
     from iris_mlops.quality.export import to_gx
+    from iris_mlops.quality.tables import checkpoints_dir, suites_dir
 
     with user_errors():
         settings = load_task_settings(env, None, None)
-        matches = [c for c in load_checkpoints(settings)
+        matches = [c for c in load_checkpoints(checkpoints_dir(settings.quality))
                    if table in (c.table, getattr(settings.tables, c.table)) or table == settings.table(c.table)]
         if not matches:
             raise ConfigError(f"no quality suite validates table {table!r}")
-        document, skipped = to_gx(suite_of(settings, matches[0]))
+        document, skipped = to_gx(suite_of(matches[0], folder=suites_dir(settings.quality)))
     text = json.dumps(document, indent=2)
     for line in skipped:
         typer.echo(f"not exported: {line}", err=True)

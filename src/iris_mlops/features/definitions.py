@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from iris_mlops.features.expressions import Formula, parse
+from iris_mlops.schemas import MEASUREMENTS
 
 if TYPE_CHECKING:
     from pyspark.sql import Column
 
-# Kept here (not imported from iris_mlops.config) so that a model carrying this module loads without pydantic.
-RAW_MEASUREMENTS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+# The formulas' inputs. schemas.py needs neither pydantic nor pyspark, so a model carrying it loads anywhere.
+RAW_MEASUREMENTS = MEASUREMENTS
 # Bump the major version when a feature is removed or changes meaning, the minor one when one is added.
 SEMANTIC_VERSION = "1.0.0"
 

@@ -4,44 +4,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from iris_mlops.features.definitions import FEATURES, RAW_MEASUREMENTS
+from iris_mlops.features.definitions import feature_names
+from iris_mlops.schemas import (
+    BATCH_ID,
+    FEATURE_VERSION_COLUMN,
+    IS_OUTLIER,
+    LABEL,
+    MEASUREMENTS,
+    RUN_ID,
+    SAMPLE_ID,
+    SOURCE_POSITION,
+    features_schema,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
     from pyspark.sql.types import StructType
 
-SAMPLE_ID = "sample_id"
-FEATURE_VERSION_COLUMN = "feature_version"
-LABEL = "species"
-# Columns before and after the engineered features; the table schema is derived from FEATURES.
-KEY_COLUMNS = (SAMPLE_ID, "batch_id", "source_position")
-TRAILING_COLUMNS = (LABEL, "is_outlier", FEATURE_VERSION_COLUMN, "run_id")
-
 
 def feature_table_schema() -> StructType:
-    """The feature table's schema: keys, raw measurements, engineered features, label, version, run id."""
-    from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType
-
-    return StructType(
-        [
-            StructField(SAMPLE_ID, StringType(), False),
-            StructField("batch_id", StringType(), False),
-            StructField("source_position", LongType(), False),
-            *[StructField(m, DoubleType(), False) for m in RAW_MEASUREMENTS],
-            *[StructField(f.name, DoubleType(), True) for f in FEATURES],  # missing where a divisor is 0
-            StructField(LABEL, StringType(), False),
-            StructField("is_outlier", BooleanType(), False),
-            StructField(FEATURE_VERSION_COLUMN, StringType(), False),
-            StructField("run_id", StringType(), False),
-        ]
-    )
+    """The feature table's schema (schemas.features_schema with the engineered features of this version)."""
+    return features_schema(feature_names())
 
 
 def sample_id_column() -> Column:
     """``<batch_id>:<source_position>``: the same source row gets the same id on every re-run."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    return F.concat_ws(":", F.col("batch_id"), F.col("source_position").cast("string"))
+    return F.concat_ws(":", F.col(BATCH_ID), F.col(SOURCE_POSITION).cast("string"))
 
 
 def build_feature_table(
@@ -60,18 +50,18 @@ def build_feature_table(
     from iris_mlops.features.definitions import spark_columns
     from iris_mlops.layers import conform
 
-    rows = silver_df if include_outliers else silver_df.filter(~F.col("is_outlier"))
+    rows = silver_df if include_outliers else silver_df.filter(~F.col(IS_OUTLIER))
     return conform(
         rows.select(
             sample_id_column().alias(SAMPLE_ID),
-            "batch_id",
-            "source_position",
-            *RAW_MEASUREMENTS,
+            BATCH_ID,
+            SOURCE_POSITION,
+            *MEASUREMENTS,
             *[column.alias(name) for name, column in spark_columns()],
             LABEL,
-            "is_outlier",
+            IS_OUTLIER,
             F.lit(feature_version).alias(FEATURE_VERSION_COLUMN),
-            F.lit(run_id).alias("run_id"),
+            F.lit(run_id).alias(RUN_ID),
         ),
         schema=feature_table_schema(),
     )

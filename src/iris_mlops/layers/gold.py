@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 from pyspark.sql import Window
 from pyspark.sql import functions as F  # noqa: N812
 
-from iris_mlops.config import MEASUREMENTS
 from iris_mlops.layers import conform
-from iris_mlops.schemas import GOLD_SCHEMA, IS_OUTLIER, RUN_ID, SPECIES
+from iris_mlops.schemas import GOLD_SCHEMA, IS_OUTLIER, MEASUREMENTS, RUN_ID, SPECIES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

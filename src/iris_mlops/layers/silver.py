@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from pyspark.sql import Column
 from pyspark.sql import functions as F  # noqa: N812
 
-from iris_mlops.config import MEASUREMENTS
 from iris_mlops.layers import conform
 from iris_mlops.schemas import (
     BATCH_ID,
     BUSINESS_COLUMNS,
     INGESTED_AT,
     IS_OUTLIER,
+    MEASUREMENTS,
     QUARANTINE_SCHEMA,
     REASONS,
     RUN_ID,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from iris_mlops.errors import InputError, ModelError, TableNotFoundError
 from iris_mlops.features.definitions import FEATURE_VERSION, RAW_MEASUREMENTS
-from iris_mlops.features.transforms import FEATURE_VERSION_COLUMN, LABEL, SAMPLE_ID
+from iris_mlops.schemas import FEATURE_VERSION_COLUMN, LABEL, SAMPLE_ID
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,9 +1,11 @@
 """Logging a model so that it loads anywhere: explicit pip requirements and the project's code inside it.
 
 The model is a scikit-learn Pipeline whose first step (`FeatureEngineer`) is project code, so the model
-ships the `iris_mlops` package through `code_paths`: MLflow puts it on `sys.path` when loading, and a
-process where iris-mlops is not installed can still unpickle and run it. Serialization is cloudpickle:
-skops refuses the project's transformer and tree internals unless their types are trusted one by one.
+ships the modules it imports at load time (MODEL_CODE, nothing else of the package) through `code_paths`:
+MLflow puts them on `sys.path` when loading, and a process where iris-mlops is not installed can still
+unpickle and run it. An import-linter contract (pyproject.toml) keeps these modules from importing the rest.
+Serialization is cloudpickle: skops refuses the project's transformer and tree internals unless their types
+are trusted one by one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,17 @@ if TYPE_CHECKING:
     from mlflow.models.model import ModelInfo
 
 MODEL_ARTIFACT = "model"
+# What unpickling the pipeline imports: the feature transformer, the feature definitions and their formula
+# language, and the column names. Package __init__ files come along (they import nothing).
+MODEL_CODE = (
+    "__init__.py",
+    "schemas.py",
+    "features/__init__.py",
+    "features/definitions.py",
+    "features/expressions.py",
+    "ml/__init__.py",
+    "ml/pipeline.py",
+)
 
 
 def pip_requirements() -> list[str]:
@@ -29,12 +42,14 @@ def pip_requirements() -> list[str]:
 
 
 def package_copy(destination: Path) -> Path:
-    """Copy the installed `iris_mlops` package (without caches) under `destination`; return the copy."""
+    """Copy the MODEL_CODE modules of the installed `iris_mlops` package under `destination`; return the copy."""
     import iris_mlops
 
     source = Path(iris_mlops.__file__).resolve().parent
     target = destination / "iris_mlops"
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for module in MODEL_CODE:
+        (target / module).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / module, target / module)
     return target
 
 

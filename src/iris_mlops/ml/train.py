@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,18 +48,6 @@ def make_random_forest(config: RandomForestConfig) -> Any:
     )
 
 
-def git_commit() -> str | None:
-    """The commit being trained when known: $GIT_COMMIT / $GITHUB_SHA, else `git rev-parse HEAD`."""
-    for key in ("GIT_COMMIT", "GITHUB_SHA"):
-        if os.environ.get(key):
-            return os.environ[key]
-    try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
-
-
 def train_model(
     data: TrainingData,
     *,
@@ -95,7 +81,7 @@ def train_model(
 
 
 def lineage_tags(data: TrainingData) -> dict[str, str]:
-    """Input table, its version, the feature version, the silver table it came from, the git commit."""
+    """Input table, its version, the feature version and the silver table it came from (the task adds the commit)."""
     tags = {
         "iris_mlops.features_table": data.table,
         "iris_mlops.features_table_version": str(data.version),
@@ -104,9 +90,6 @@ def lineage_tags(data: TrainingData) -> dict[str, str]:
     for key in ("iris_mlops.source_table", "iris_mlops.source_version"):
         if key in data.properties:
             tags[key] = data.properties[key]
-    commit = git_commit()
-    if commit:
-        tags["mlflow.source.git.commit"] = commit
     return tags
 
 

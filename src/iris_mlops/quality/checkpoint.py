@@ -1,23 +1,22 @@
-"""Checkpoints bind a suite to a table and to actions: write results, render the report, fail, notify."""
+"""Checkpoints bind a suite to a table and to actions: write results, render the report, fail, notify.
+
+This module decides which results each action applies to; the task (tasks/gate.py) carries the actions out.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from iris_mlops.config import Settings, TablesConfig
-from iris_mlops.quality.notify import dispatch, event_for
-from iris_mlops.quality.report import write_report
+from iris_mlops.config import TablesConfig
+from iris_mlops.quality.notify import QualityEvent, event_for
 from iris_mlops.quality.results import SuiteResult
 from iris_mlops.quality.suite import Suite, SuiteError, load_suite
-from iris_mlops.quality.tables import checkpoints_dir, suites_dir, table_columns
-
-if TYPE_CHECKING:
-    from iris_mlops.tasks.context import TaskContext
+from iris_mlops.quality.tables import table_columns
 
 Action = Literal["write_results", "render_report", "fail_on_error", "notify"]
 
@@ -50,27 +49,27 @@ def load_checkpoint(path: Path) -> Checkpoint:
     return checkpoint
 
 
-def load_checkpoints(settings: Settings) -> list[Checkpoint]:
-    """Every checkpoint in the checkpoints folder, in file-name order."""
-    return [load_checkpoint(p) for p in sorted(checkpoints_dir(settings).glob("*.yml"))]
+def load_checkpoints(folder: Path) -> list[Checkpoint]:
+    """Every checkpoint in `folder` (see quality.tables.checkpoints_dir), in file-name order."""
+    return [load_checkpoint(p) for p in sorted(folder.glob("*.yml"))]
 
 
-def checkpoint_for(settings: Settings, table_key: str) -> Checkpoint | None:
+def checkpoint_for(checkpoints: Sequence[Checkpoint], table_key: str) -> Checkpoint | None:
     """The checkpoint that validates `table_key`, or None."""
-    return next((c for c in load_checkpoints(settings) if c.table == table_key), None)
+    return next((c for c in checkpoints if c.table == table_key), None)
 
 
-def suite_of(settings: Settings, checkpoint: Checkpoint) -> Suite:
-    """Load the checkpoint's suite, validated against the table's known columns."""
-    suite = load_suite(suites_dir(settings) / f"{checkpoint.suite}.yml", columns=table_columns(checkpoint.table),
-                       other_columns=_other_columns(settings, checkpoint))
+def suite_of(checkpoint: Checkpoint, *, folder: Path) -> Suite:
+    """Load the checkpoint's suite from `folder`, validated against the table's known columns."""
+    suite = load_suite(folder / f"{checkpoint.suite}.yml", columns=table_columns(checkpoint.table),
+                       other_columns=_other_columns(checkpoint))
     if suite.table != checkpoint.table:
         raise SuiteError(f"checkpoint {checkpoint.name}: suite {suite.name} is for table {suite.table!r}, "
                          f"not {checkpoint.table!r}")
     return suite
 
 
-def _other_columns(settings: Settings, checkpoint: Checkpoint) -> dict[str, dict[str, str]]:
+def _other_columns(checkpoint: Checkpoint) -> dict[str, dict[str, str]]:
     found = {}
     for key in TablesConfig.model_fields:
         columns = table_columns(key) if key != checkpoint.table else None
@@ -79,23 +78,29 @@ def _other_columns(settings: Settings, checkpoint: Checkpoint) -> dict[str, dict
     return found
 
 
-def publish(ctx: TaskContext, checkpoints: Sequence[Checkpoint], results: Sequence[SuiteResult]) -> list[SuiteResult]:
-    """Run the checkpoints' actions other than failing: dq_results, one report for the run, notifications."""
-    from iris_mlops.quality.history import append_results
+def stored(checkpoints: Sequence[Checkpoint], results: Sequence[SuiteResult]) -> list[SuiteResult]:
+    """The results whose checkpoint writes them to dq_results."""
+    return [r for c, r in zip(checkpoints, results, strict=True) if c.has("write_results")]
 
-    settings = ctx.settings
-    pairs = list(zip(checkpoints, results, strict=True))
-    stored = [r for c, r in pairs if c.has("write_results")]
-    if stored and settings.quality.write_results:
-        append_results(ctx.store, settings.table("dq_results"), stored, run_id=ctx.run_id)
-    reported = [r for c, r in pairs if c.has("render_report")]
-    out = list(results)
-    if reported and settings.quality.html_report:
-        path = str(write_report(settings.reports_dir / "quality", ctx.run_id, reported))
-        out = [r.model_copy(update={"report_path": path}) if c.has("render_report") else r
-               for c, r in zip(checkpoints, results, strict=True)]
-    for checkpoint, result in zip(checkpoints, out, strict=True):
+
+def reported(checkpoints: Sequence[Checkpoint], results: Sequence[SuiteResult]) -> list[SuiteResult]:
+    """The results whose checkpoint renders them in the run's HTML report."""
+    return [r for c, r in zip(checkpoints, results, strict=True) if c.has("render_report")]
+
+
+def with_report(
+    checkpoints: Sequence[Checkpoint], results: Sequence[SuiteResult], path: str
+) -> list[SuiteResult]:
+    """The results, those in the report carrying its path."""
+    return [r.model_copy(update={"report_path": path}) if c.has("render_report") else r
+            for c, r in zip(checkpoints, results, strict=True)]
+
+
+def events(checkpoints: Sequence[Checkpoint], results: Sequence[SuiteResult]) -> list[QualityEvent]:
+    """The notifications the checkpoints ask for (a warning or error at a level in `notify_on`)."""
+    found = []
+    for checkpoint, result in zip(checkpoints, results, strict=True):
         event = event_for(result)
         if checkpoint.has("notify") and event is not None and event.level in checkpoint.notify_on:
-            dispatch(event)
-    return out
+            found.append(event)
+    return found

@@ -16,15 +16,10 @@ OtherReader = Callable[[str], "DataFrame"]
 
 
 def normalize_label(column: Column) -> Column:
-    """Raw labels as silver normalises them: trimmed, lower-case, without an 'iris-' prefix."""
-    try:  # the silver layer's own rule, so the two never drift apart
-        from iris_mlops.layers.silver import normalise_species
+    """Raw labels as silver normalises them (the silver layer's own rule, so the two never drift apart)."""
+    from iris_mlops.layers.silver import normalise_species
 
-        return normalise_species(column)
-    except ImportError:
-        from pyspark.sql import functions as F  # noqa: N812
-
-        return F.regexp_replace(F.lower(F.trim(column)), r"^iris[\s_.-]*", "")
+    return normalise_species(column)
 
 
 def cross_result(expectation: Expectation, mine: dict[str, Any], read_other: OtherReader | None) -> ExpectationResult:

@@ -18,6 +18,7 @@ from iris_mlops.quality.results import ExpectationResult, SuiteResult
 from iris_mlops.quality.samples import duplicate_values, failing_rows
 from iris_mlops.quality.shuffle import shuffle_counts
 from iris_mlops.quality.suite import Expectation, Suite
+from iris_mlops.timing import Timings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -34,8 +35,22 @@ def validate(
     read_other: OtherReader | None = None,
 ) -> SuiteResult:
     """Validate `df` against `suite`; never raises for failed expectations (see gate.audit for that)."""
-    started = datetime.now(timezone.utc)
+    started, total = datetime.now(timezone.utc), Timings()
     meter = PhaseMeter(df.sparkSession)
+    with total.phase("total"):
+        results = _validate(df, suite, meter, sample_size=sample_size, read_other=read_other)
+    return SuiteResult(
+        run_id=run_id, suite=suite.name, suite_version=suite.version, table=table, table_version=table_version,
+        success=all(r.success or r.severity == "warn" for r in results), started_at=started,
+        finished_at=datetime.now(timezone.utc), timings={**meter.timings, "total": round(total.phases["total"], 4)},
+        spark_jobs=meter.jobs, results=results,
+    )
+
+
+def _validate(
+    df: DataFrame, suite: Suite, meter: PhaseMeter, *, sample_size: int, read_other: OtherReader | None
+) -> list[ExpectationResult]:
+    """Every phase: schema, one aggregate pass, shuffles, samples; results in suite order."""
     outcomes, runnable = _schema_phase(df, suite)
     single = [e for e in runnable if e.spec.kind != "shuffle"]
     outcomes.update(_aggregate_phase(df, single, read_other, meter))
@@ -45,13 +60,7 @@ def validate(
             outcomes.update(_shuffle_pass(df, shuffled, cap=max(sample_size, 1)))
     with meter.phase("samples"):
         outcomes = _with_samples(df, suite, outcomes, sample_size)
-    results = [outcomes[e.index] for e in suite.expectations]
-    return SuiteResult(
-        run_id=run_id, suite=suite.name, suite_version=suite.version, table=table, table_version=table_version,
-        success=all(r.success or r.severity == "warn" for r in results), started_at=started,
-        finished_at=datetime.now(timezone.utc), timings={**meter.timings, "total": _elapsed(started)},
-        spark_jobs=meter.jobs, results=results,
-    )
+    return [outcomes[e.index] for e in suite.expectations]
 
 
 def _schema_phase(df: DataFrame, suite: Suite) -> tuple[dict[int, ExpectationResult], list[Expectation]]:
@@ -86,10 +95,6 @@ def _aggregate_phase(df: DataFrame, single: list[Expectation], read_other: Other
             for e in crossed:
                 outcomes[e.index] = cross_result(e, {n: metrics[k] for n, k in keys[e.index].items()}, read_other)
     return outcomes
-
-
-def _elapsed(started: datetime) -> float:
-    return round((datetime.now(timezone.utc) - started).total_seconds(), 4)
 
 
 def _one_pass(df: DataFrame, expectations: list[Expectation]) -> tuple[dict[int, Any], dict[str, Any]]:

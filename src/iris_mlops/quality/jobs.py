@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from iris_mlops.timing import Timings
 
 
 class PhaseMeter:
@@ -17,7 +18,7 @@ class PhaseMeter:
     """
 
     def __init__(self, spark: Any) -> None:
-        self.timings: dict[str, float] = {}
+        self._timings = Timings()
         self.jobs: dict[str, int] = {}
         self._prefix = f"iris-mlops-dq-{uuid.uuid4().hex[:12]}"
         try:
@@ -27,17 +28,21 @@ class PhaseMeter:
             self._sc = None
             self._tracker = None
 
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds per phase, rounded for the report."""
+        return {name: round(seconds, 4) for name, seconds in self._timings.phases.items()}
+
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         """Time the block and count the jobs it ran under a unique tag."""
         tag = f"{self._prefix}-{name}"
         if self._sc is not None:
             self._sc.addJobTag(tag)
-        start = time.perf_counter()
         try:
-            yield
+            with self._timings.phase(name):
+                yield
         finally:
-            self.timings[name] = self.timings.get(name, 0.0) + round(time.perf_counter() - start, 4)
             if self._sc is not None:
                 self._sc.removeJobTag(tag)
                 self.jobs[name] = self.jobs.get(name, 0) + len(list(self._tracker.getJobIdsForTag(tag)))

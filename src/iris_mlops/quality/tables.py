@@ -2,52 +2,45 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from iris_mlops.config import Settings, conf_dir
+from iris_mlops.config import QualityConfig, conf_dir
 
-SCHEMA_CONSTANTS = {
-    "bronze": "BRONZE_SCHEMA",
-    "silver": "SILVER_SCHEMA",
-    "quarantine": "QUARANTINE_SCHEMA",
-    "gold": "GOLD_SCHEMA",
-}
-# Where the features package defines the feature table's schema (a function returning a StructType).
-FEATURE_SCHEMA = ("iris_mlops.features.transforms", "feature_table_schema")
+if TYPE_CHECKING:
+    from pyspark.sql.types import StructType
 
 
-def suites_dir(settings: Settings | None = None) -> Path:
-    configured = settings.quality.suites_dir if settings is not None else None
+def suites_dir(config: QualityConfig | None = None) -> Path:
+    """The expectation suites folder: the configured one, else conf/expectations."""
+    configured = config.suites_dir if config is not None else None
     return Path(configured) if configured else conf_dir() / "expectations"
 
 
-def checkpoints_dir(settings: Settings | None = None) -> Path:
-    configured = settings.quality.checkpoints_dir if settings is not None else None
+def checkpoints_dir(config: QualityConfig | None = None) -> Path:
+    """The checkpoints folder: the configured one, else conf/checkpoints."""
+    configured = config.checkpoints_dir if config is not None else None
     return Path(configured) if configured else conf_dir() / "checkpoints"
+
+
+def table_schema(key: str) -> StructType | None:
+    """The Spark schema of a table key from schemas.py, or None for a table without a fixed schema."""
+    from iris_mlops import schemas
+
+    if key == "features":
+        from iris_mlops.features.definitions import feature_names
+
+        return schemas.features_schema(feature_names())
+    fixed = {"bronze": "BRONZE_SCHEMA", "silver": "SILVER_SCHEMA", "quarantine": "QUARANTINE_SCHEMA",
+             "gold": "GOLD_SCHEMA"}
+    return getattr(schemas, fixed[key]) if key in fixed else None
 
 
 def table_columns(key: str) -> dict[str, str] | None:
     """Column name -> Spark type class name for a table key, or None when its schema is not known here."""
     try:
-        from pyspark.sql.types import StructType
-
-        schemas = importlib.import_module("iris_mlops.schemas")
+        import pyspark  # noqa: F401
     except ImportError:  # without pyspark the suite's own column list is used
         return None
-    schema = getattr(schemas, SCHEMA_CONSTANTS.get(key, ""), None)
-    if schema is None and key == "features":
-        schema = _feature_schema()
-    if not isinstance(schema, StructType):
-        return None
-    return {f.name: type(f.dataType).__name__ for f in schema.fields}
-
-
-def _feature_schema() -> object | None:
-    module_name, function = FEATURE_SCHEMA
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    build = getattr(module, function, None)
-    return build() if callable(build) else None
+    schema = table_schema(key)
+    return None if schema is None else {f.name: type(f.dataType).__name__ for f in schema.fields}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -29,7 +31,7 @@ class TaskContext:
     settings: Settings
     run_id: str
     quiet: bool = False
-    _extras: dict[str, Any] = field(default_factory=dict)
+    git_commit: str | None = None
 
     @cached_property
     def spark(self) -> SparkSession:
@@ -48,10 +50,32 @@ class TaskContext:
         if not self.quiet:
             typer.echo(f"[{self.name}] {message}", err=True)
 
+    @property
+    def mlflow_tags(self) -> dict[str, str]:
+        """Tags every MLflow run this task opens carries: the run id, the task and the git commit when known."""
+        tags = {"iris_mlops.run_id": self.run_id, "iris_mlops.task": self.name}
+        if self.git_commit:  # `git_commit` for queries; MLflow's own tag shows it in the UI
+            tags |= {"git_commit": self.git_commit, "mlflow.source.git.commit": self.git_commit}
+        return tags
+
 
 def load_task_settings(env: str | None, catalog: str | None, schema: str | None) -> Settings:
     """Settings for a task, with the --catalog/--schema options applied last."""
     return load_settings(env, overrides={"catalog": catalog, "schema": schema})
+
+
+def resolve_git_commit(explicit: str | None) -> str | None:
+    """--git-commit (the bundle passes ${bundle.git.commit}), else $GIT_COMMIT/$GITHUB_SHA, else `git rev-parse`."""
+    if explicit and not explicit.startswith("${"):  # an unresolved bundle variable is no commit
+        return explicit
+    for key in ("GIT_COMMIT", "GITHUB_SHA"):
+        if os.environ.get(key):
+            return os.environ[key]
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
 @contextmanager
@@ -63,11 +87,13 @@ def task_context(
     schema: str | None = None,
     run_id: str | None = None,
     quiet: bool = False,
+    git_commit: str | None = None,
 ) -> Iterator[TaskContext]:
     """Resolve settings, take the home lock (local store only), and turn user errors into one line + exit code."""
     with user_errors():
         settings = load_task_settings(env, catalog, schema)
-        ctx = TaskContext(name=name, settings=settings, run_id=resolve_run_id(run_id), quiet=quiet)
+        ctx = TaskContext(name=name, settings=settings, run_id=resolve_run_id(run_id), quiet=quiet,
+                          git_commit=resolve_git_commit(git_commit))
         if settings.store == "local_delta":
             with home_lock(settings.home):
                 yield ctx

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
-import time
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from iris_mlops.tasks.context import TaskContext, task_context
-from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunIdOption, SchemaOption
-from iris_mlops.tasks.registry import task
+from iris_mlops.tasks.command import TaskResult, task
+from iris_mlops.tasks.context import TaskContext
+from iris_mlops.timing import Timings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,34 +32,24 @@ OnlyOption = Annotated[
 ]
 
 
+@dataclass
+class EdaBenchmarkResult(TaskResult):
+    mlflow_run_id: str
+    reports_dir: str
+    benchmark: list[dict[str, Any]] | None = None
+    benchmark_files: list[str] | None = None
+    eda_report: str | None = None
+    eda_charts: list[str] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
 @task(
     "eda-benchmark",
     help="Benchmark ten default models by repeated CV and write the EDA report (HTML).",
     uses_mlflow=True,
 )
-def eda_benchmark(
-    only: OnlyOption = None,
-    env: EnvOption = None,
-    catalog: CatalogOption = None,
-    schema: SchemaOption = None,
-    run_id: RunIdOption = None,
-    as_json: JsonOption = False,
-) -> None:
+def run_eda_benchmark(ctx: TaskContext, *, only: OnlyOption = None) -> EdaBenchmarkResult:
     """Benchmark leaderboard and EDA report under $IRIS_MLOPS_HOME/reports/, both logged to one MLflow run."""
-    with task_context("eda-benchmark", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
-        result = run_eda_benchmark(ctx, only=only.value if only else None)
-        if as_json:
-            typer.echo(json.dumps(result, default=str, sort_keys=True))
-
-
-def _phase(timings: dict[str, float], name: str, started: float) -> float:
-    now = time.perf_counter()
-    timings[name] = timings.get(name, 0.0) + now - started
-    return now
-
-
-def run_eda_benchmark(ctx: TaskContext, *, only: str | None) -> dict[str, Any]:
-    """Both halves (or one) for an open task context; returns paths, leaderboard and timings."""
     from mlflow import MlflowClient
 
     from iris_mlops.ml.data import load_training_frame
@@ -68,31 +57,31 @@ def run_eda_benchmark(ctx: TaskContext, *, only: str | None) -> dict[str, Any]:
     from iris_mlops.ml.tracking import configure_mlflow
     from iris_mlops.ml.train import lineage_tags
 
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    settings = ctx.settings
-    target = configure_mlflow(settings)
-    started = _phase(timings, "mlflow_setup", started)
-    store = ctx.store  # starts Spark locally
-    started = _phase(timings, "spark_start", started)
-    data = load_training_frame(store, settings.table("features"))
-    train, _ = split_frame(data.frame, test_fraction=settings.split.test_fraction, seed=settings.split.seed)
-    started = _phase(timings, "read_tables", started)
+    settings, timings = ctx.settings, Timings()
+    with timings.phase("mlflow_setup"):
+        target = configure_mlflow(settings)
+    with timings.phase("spark_start"):
+        store = ctx.store  # starts Spark locally
+    with timings.phase("read_tables"):
+        data = load_training_frame(store, settings.table("features"))
+        train, _ = split_frame(data.frame, test_fraction=settings.split.test_fraction, seed=settings.split.seed)
     client = MlflowClient()
-    tags = {**lineage_tags(data), "iris_mlops.run_id": ctx.run_id, "iris_mlops.task": "eda-benchmark"}
+    tags = {**lineage_tags(data), **ctx.mlflow_tags}
     parent = client.create_run(target.experiment_id, run_name=f"eda-benchmark-{ctx.run_id}", tags=tags).info.run_id
-    result: dict[str, Any] = {"mlflow_run_id": parent, "reports_dir": str(settings.reports_dir)}
+    result = EdaBenchmarkResult(mlflow_run_id=parent, reports_dir=str(settings.reports_dir), timings=timings.phases)
     try:
-        if only in (None, "benchmark"):
-            result |= _benchmark(ctx, client, target.experiment_id, parent, data, train, timings)
-        if only in (None, "eda"):
-            result |= _eda(ctx, client, parent, data, train, timings)
+        if only in (None, Part.benchmark):
+            result.benchmark, result.benchmark_files = _benchmark(
+                ctx, client, target.experiment_id, parent, data, train, timings
+            )
+        if only in (None, Part.eda):
+            result.eda_report, result.eda_charts = _eda(ctx, client, parent, data, train, timings)
         client.set_terminated(parent, "FINISHED")
     except BaseException:
         client.set_terminated(parent, "FAILED")
         raise
     ctx.echo(f"MLflow run {parent}; UI: {target.ui_command()}")
-    return {**result, "timings": timings}
+    return result
 
 
 def _benchmark(
@@ -102,18 +91,18 @@ def _benchmark(
     parent: str,
     data: TrainingData,
     train: pd.DataFrame,
-    timings: dict[str, float],
-) -> dict[str, Any]:
+    timings: Timings,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The benchmark half: leaderboard records and the files written."""
     from iris_mlops.benchmark.flow import benchmark, log_models, write_leaderboard
     from iris_mlops.eda.charts_quality import benchmark_scores
 
     cfg = ctx.settings.benchmark
     ctx.echo(f"benchmark: {len(cfg.models)} models, {cfg.repeats}×{cfg.folds}-fold stratified CV on {len(train)} rows")
-    started = time.perf_counter()
-    scores, records = benchmark(train, cfg)
-    started = _phase(timings, "benchmark_fit", started)
-    chart = benchmark_scores(records)
-    started = _phase(timings, "chart_rendering", started)
+    with timings.phase("benchmark_fit"):
+        scores, records = benchmark(train, cfg)
+    with timings.phase("chart_rendering"):
+        chart = benchmark_scores(records)
     meta = {
         "folds": cfg.folds,
         "repeats": cfg.repeats,
@@ -123,16 +112,16 @@ def _benchmark(
         "feature_version": data.feature_version,
         "n_rows": len(train),
     }
-    paths = write_leaderboard(records, ctx.settings.reports_dir, meta=meta, png=chart.png)
-    log_models(client, experiment_id, parent, scores)
-    for path in paths:
-        client.log_artifact(parent, str(path), "benchmark")
-    _phase(timings, "mlflow_logging", started)
+    with timings.phase("mlflow_logging"):
+        paths = write_leaderboard(records, ctx.settings.reports_dir, meta=meta, png=chart.png)
+        log_models(client, experiment_id, parent, scores, base_tags=ctx.mlflow_tags)
+        for path in paths:
+            client.log_artifact(parent, str(path), "benchmark")
     for row in records:
         ctx.echo(
             f"{row['rank']:>2}. {row['label']:<32} f1_macro {row['f1_macro_mean']:.4f} ± {row['f1_macro_std']:.4f}"
         )
-    return {"benchmark": records, "benchmark_files": [str(p) for p in paths]}
+    return records, [str(p) for p in paths]
 
 
 def _eda(
@@ -141,19 +130,19 @@ def _eda(
     parent: str,
     data: TrainingData,
     train: pd.DataFrame,
-    timings: dict[str, float],
-) -> dict[str, Any]:
+    timings: Timings,
+) -> tuple[str, list[str]]:
+    """The EDA half: the report's path and its chart keys."""
     from iris_mlops.benchmark.flow import read_leaderboard
     from iris_mlops.eda.flow import make_report
     from iris_mlops.errors import TableNotFoundError
 
-    started = time.perf_counter()
     silver_name = ctx.settings.table("silver")
     if not ctx.store.exists(silver_name):
         raise TableNotFoundError(f"silver table {silver_name} does not exist: run `iris-mlops silver` first")
-    silver_version = ctx.store.version(silver_name)
-    silver = ctx.store.read(silver_name, version=silver_version).toPandas()
-    started = _phase(timings, "read_tables", started)
+    with timings.phase("read_tables"):
+        silver_version = ctx.store.version(silver_name)
+        silver = ctx.store.read(silver_name, version=silver_version).toPandas()
     facts = {
         "feature table": f"{data.table} version {data.version}",
         "feature version": data.feature_version,
@@ -162,23 +151,23 @@ def _eda(
         "training rows (importances)": str(len(train)),
         "run id": ctx.run_id,
     }
-    report = make_report(
-        data.frame,
-        train,
-        silver,
-        folder=ctx.settings.reports_dir,
-        seed=ctx.settings.seed,
-        facts=facts,
-        benchmark=read_leaderboard(ctx.settings.reports_dir),
-    )
-    started = _phase(timings, "chart_rendering", started)
-    client.log_artifact(parent, str(report.path), "eda")
-    with tempfile.TemporaryDirectory(prefix="iris-mlops-eda-") as folder:
-        for chart in report.charts:
-            (Path(folder) / f"{chart.key}.png").write_bytes(chart.png)
-        client.log_artifacts(parent, folder, "eda/charts")
-    for species, table in report.tables.items():
-        client.log_text(parent, table.to_csv(), f"eda/summary_{species}.csv")
-    _phase(timings, "mlflow_logging", started)
+    with timings.phase("chart_rendering"):
+        report = make_report(
+            data.frame,
+            train,
+            silver,
+            folder=ctx.settings.reports_dir,
+            seed=ctx.settings.seed,
+            facts=facts,
+            benchmark=read_leaderboard(ctx.settings.reports_dir),
+        )
+    with timings.phase("mlflow_logging"):
+        client.log_artifact(parent, str(report.path), "eda")
+        with tempfile.TemporaryDirectory(prefix="iris-mlops-eda-") as folder:
+            for chart in report.charts:
+                (Path(folder) / f"{chart.key}.png").write_bytes(chart.png)
+            client.log_artifacts(parent, folder, "eda/charts")
+        for species, table in report.tables.items():
+            client.log_text(parent, table.to_csv(), f"eda/summary_{species}.csv")
     ctx.echo(f"EDA report with {len(report.charts)} charts: {report.path}")
-    return {"eda_report": str(report.path), "eda_charts": [c.key for c in report.charts]}
+    return str(report.path), [c.key for c in report.charts]

@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from dataclasses import dataclass
 
-import typer
+from iris_mlops.tasks.command import TaskResult, task
+from iris_mlops.tasks.context import TaskContext
+from iris_mlops.tasks.gate import audit_before_write
 
-from iris_mlops.tasks.context import TaskContext, task_context
-from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunIdOption, SchemaOption
-from iris_mlops.tasks.registry import task
+
+@dataclass
+class FeatureStoreResult(TaskResult):
+    table: str
+    version: int
+    rows: int
+    feature_version: str
+    silver_table: str
+    silver_version: int
+    run_id: str
 
 
 @task("feature-store", help="Build the feature table (one row per sample, engineered features, feature version).")
-def feature_store(
-    env: EnvOption = None,
-    catalog: CatalogOption = None,
-    schema: SchemaOption = None,
-    run_id: RunIdOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Rebuild the feature table from the current silver version; print what was written."""
-    with task_context("feature-store", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
-        result = run_feature_store(ctx)
-        if as_json:
-            typer.echo(json.dumps(result, default=str, sort_keys=True))
-
-
-def run_feature_store(ctx: TaskContext) -> dict[str, Any]:
-    """Feature table for an open task context; returns the versions read and written."""
+def run_feature_store(ctx: TaskContext) -> FeatureStoreResult:
+    """Rebuild the feature table from the current silver version; returns the versions read and written."""
     from iris_mlops.errors import InputError, TableNotFoundError
     from iris_mlops.features.definitions import FEATURE_VERSION, feature_names
-    from iris_mlops.features.transforms import SAMPLE_ID, build_feature_table
-    from iris_mlops.quality.gate import audit_before_write
+    from iris_mlops.features.transforms import build_feature_table
+    from iris_mlops.schemas import SAMPLE_ID
     from iris_mlops.storage import TableProperties
 
     silver_name, features_name = ctx.settings.table("silver"), ctx.settings.table("features")
@@ -63,5 +57,5 @@ def run_feature_store(ctx: TaskContext) -> dict[str, Any]:
     rows = ctx.store.read(features_name, version=version).count()
     ctx.echo(f"{features_name} version {version}: {rows} rows, {len(feature_names())} engineered features, "
              f"feature version {FEATURE_VERSION} (from {silver_name} version {silver_version})")
-    return {"table": features_name, "version": version, "rows": rows, "feature_version": FEATURE_VERSION,
-            "silver_table": silver_name, "silver_version": silver_version, "run_id": ctx.run_id}
+    return FeatureStoreResult(table=features_name, version=version, rows=rows, feature_version=FEATURE_VERSION,
+                              silver_table=silver_name, silver_version=silver_version, run_id=ctx.run_id)

@@ -6,15 +6,15 @@ functions so that `iris-mlops --help` works without pyspark.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from iris_mlops.tasks.context import TaskContext, task_context
-from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunIdOption, SchemaOption, SourceOption
-from iris_mlops.tasks.registry import task
+from iris_mlops.tasks.command import TaskResult, task
+from iris_mlops.tasks.context import TaskContext
+from iris_mlops.tasks.gate import audit_before_write
+from iris_mlops.tasks.options import SourceOption
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -22,32 +22,39 @@ if TYPE_CHECKING:
 AllOption = Annotated[bool, typer.Option("--all", help="Rebuild silver and quarantine from every bronze batch.")]
 
 
-def _report(result: dict[str, Any], *, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(result, default=str, sort_keys=True))
+@dataclass
+class BronzeResult(TaskResult):
+    table: str
+    version: int
+    batch_id: str
+    rows: int
+    source: str
+    run_id: str
+
+
+@dataclass
+class SilverResult(TaskResult):
+    batches: list[str]
+    removed_batches: list[str]
+    run_id: str
+    silver_version: int | None = None  # None: nothing to do, nothing written
+    quarantine_version: int | None = None
+
+
+@dataclass
+class GoldResult(TaskResult):
+    table: str
+    version: int
+    silver_version: int
+    run_id: str
 
 
 @task("bronze", help="Ingest a source (default: the Iris data bundled with scikit-learn) into the bronze table.")
-def bronze(
-    source: SourceOption = None,
-    env: EnvOption = None,
-    catalog: CatalogOption = None,
-    schema: SchemaOption = None,
-    run_id: RunIdOption = None,
-    as_json: JsonOption = False,
-) -> None:
+def run_bronze(ctx: TaskContext, *, source: SourceOption = None) -> BronzeResult:
     """Read the source, add ingestion metadata and replace its batch in bronze (same content: same batch)."""
-    with task_context("bronze", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
-        result = run_bronze(ctx, source=source)
-        _report(result, as_json=as_json)
-
-
-def run_bronze(ctx: TaskContext, *, source: Path | None) -> dict[str, Any]:
-    """Bronze for an open task context; returns what it wrote."""
     from datetime import datetime, timezone
 
     from iris_mlops.layers.bronze import add_ingestion_metadata
-    from iris_mlops.quality.gate import audit_before_write
     from iris_mlops.schemas import BATCH_ID
     from iris_mlops.sources import read_source
 
@@ -65,35 +72,14 @@ def run_bronze(ctx: TaskContext, *, source: Path | None) -> dict[str, Any]:
     audit_before_write(ctx, "bronze", df)
     version = ctx.store.replace_where(table, df, column=BATCH_ID, values=[raw.batch_id], run_id=ctx.run_id)
     ctx.echo(f"{table} version {version}: batch {raw.batch_id} holds {raw.rows} rows")
-    return {
-        "table": table,
-        "version": version,
-        "batch_id": raw.batch_id,
-        "rows": raw.rows,
-        "source": raw.name,
-        "run_id": ctx.run_id,
-    }
+    return BronzeResult(table=table, version=version, batch_id=raw.batch_id, rows=raw.rows, source=raw.name,
+                        run_id=ctx.run_id)
 
 
 @task("silver", help="Type and validate new or replaced bronze batches into silver and quarantine.")
-def silver(
-    rebuild_all: AllOption = False,
-    env: EnvOption = None,
-    catalog: CatalogOption = None,
-    schema: SchemaOption = None,
-    run_id: RunIdOption = None,
-    as_json: JsonOption = False,
-) -> None:
+def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverResult:
     """Process the bronze batches silver has not seen (or whose bronze rows were replaced); --all: every batch."""
-    with task_context("silver", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
-        result = run_silver(ctx, rebuild_all=rebuild_all)
-        _report(result, as_json=as_json)
-
-
-def run_silver(ctx: TaskContext, *, rebuild_all: bool = False) -> dict[str, Any]:
-    """Silver for an open task context; returns the batches processed and the versions written."""
     from iris_mlops.layers.silver import ORPHAN, PENDING, build_silver
-    from iris_mlops.quality.gate import audit_before_write
     from iris_mlops.schemas import BATCH_ID
 
     names = {key: ctx.settings.table(key) for key in ("bronze", "silver", "quarantine")}
@@ -101,7 +87,7 @@ def run_silver(ctx: TaskContext, *, rebuild_all: bool = False) -> dict[str, Any]
     status = read_batch_status(ctx)
     todo = sorted(b for b, s in status.items() if s == PENDING or (rebuild_all and s != ORPHAN))
     orphans = sorted(b for b, s in status.items() if s == ORPHAN)
-    result: dict[str, Any] = {"batches": todo, "removed_batches": orphans, "run_id": ctx.run_id}
+    result = SilverResult(batches=todo, removed_batches=orphans, run_id=ctx.run_id)
     if not todo and not orphans:
         ctx.echo("nothing to do: every bronze batch is already in silver (use --all to rebuild)")
         return result
@@ -120,7 +106,7 @@ def run_silver(ctx: TaskContext, *, rebuild_all: bool = False) -> dict[str, Any]
     # Two commits, each replacing exactly these batches: re-running after a crash between them converges.
     for key, df in (("silver", silver_df), ("quarantine", quarantine_df)):
         version = ctx.store.replace_where(names[key], df, column=BATCH_ID, values=replaced, run_id=ctx.run_id)
-        result[f"{key}_version"] = version
+        setattr(result, f"{key}_version", version)
         ctx.echo(f"{names[key]} version {version}")
     return result
 
@@ -167,23 +153,9 @@ def _read_or_empty(ctx: TaskContext, name: str, schema: Any) -> DataFrame:
 
 
 @task("gold", help="Aggregate silver into one row per species (counts, statistics, outlier share).")
-def gold(
-    env: EnvOption = None,
-    catalog: CatalogOption = None,
-    schema: SchemaOption = None,
-    run_id: RunIdOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Rebuild gold from the current silver version."""
-    with task_context("gold", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
-        result = run_gold(ctx)
-        _report(result, as_json=as_json)
-
-
-def run_gold(ctx: TaskContext) -> dict[str, Any]:
-    """Gold for an open task context; returns the silver version read and the gold version written."""
+def run_gold(ctx: TaskContext) -> GoldResult:
+    """Rebuild gold from the current silver version; returns the silver version read and the gold version written."""
     from iris_mlops.layers.gold import aggregate_species
-    from iris_mlops.quality.gate import audit_before_write
 
     silver_name, gold_name = ctx.settings.table("silver"), ctx.settings.table("gold")
     silver_version = ctx.store.version(silver_name)
@@ -192,4 +164,4 @@ def run_gold(ctx: TaskContext) -> dict[str, Any]:
     audit_before_write(ctx, "gold", gold_df, other_versions={"silver": silver_version})
     version = ctx.store.overwrite(gold_name, gold_df, run_id=ctx.run_id)
     ctx.echo(f"{gold_name} version {version} built from {silver_name} version {silver_version}")
-    return {"table": gold_name, "version": version, "silver_version": silver_version, "run_id": ctx.run_id}
+    return GoldResult(table=gold_name, version=version, silver_version=silver_version, run_id=ctx.run_id)

@@ -24,4 +24,8 @@ SourceOption = Annotated[
         "--source", help="Input file (CSV, JSON lines or Parquet); default: the Iris data bundled with scikit-learn."
     ),
 ]
+GitCommitOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--git-commit", help="Commit being run (the bundle passes ${bundle.git.commit}); default: git."),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]

@@ -1,50 +1,36 @@
-"""The task registry: one kebab-case name per task, used by the CLI, the console scripts and the bundle."""
+"""The one list of tasks. The CLI subcommands, the console scripts (iris_mlops.entrypoints, pyproject's
+[project.scripts]) and the bundle checks are all derived from TASKS; to add a task, see docs/architecture.md.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-F = TypeVar("F", bound=Callable[..., Any])
+from iris_mlops.errors import ConfigError
+from iris_mlops.tasks import automl, eda_benchmark, features, medallion, quality, training
+from iris_mlops.tasks.command import Task
 
-
-@dataclass(frozen=True)
-class Task:
-    name: str
-    help: str
-    func: Callable[..., Any]
-    uses_mlflow: bool = False  # the local runner prepares the MLflow store ahead of such tasks
-
-    @property
-    def console_script(self) -> str:
-        return f"iris-mlops-{self.name}"
-
-
-TASKS: dict[str, Task] = {}
+# In pipeline order; each entry is a `@task`-decorated run function.
+TASKS: tuple[Task[Any, Any], ...] = (
+    medallion.run_bronze,
+    medallion.run_silver,
+    medallion.run_gold,
+    quality.run_data_quality,
+    features.run_feature_store,
+    training.run_train,
+    automl.run_automl_task,
+    eda_benchmark.run_eda_benchmark,
+)
 
 
-def task(name: str, *, help: str, uses_mlflow: bool = False) -> Callable[[F], F]:
-    """Register a typer-style function as the task `name`."""
-
-    def register(func: F) -> F:
-        if name in TASKS:
-            raise ValueError(f"task {name!r} registered twice")
-        TASKS[name] = Task(name=name, help=help, func=func, uses_mlflow=uses_mlflow)
-        return func
-
-    return register
+def task_names() -> list[str]:
+    """Every task name, in pipeline order."""
+    return [t.name for t in TASKS]
 
 
-def load_tasks() -> dict[str, Task]:
-    """Import every task module so that it registers itself; return the registry."""
-    from iris_mlops.tasks import (
-        automl,  # noqa: F401
-        eda_benchmark,  # noqa: F401
-        features,  # noqa: F401
-        medallion,  # noqa: F401
-        quality,  # noqa: F401
-        training,  # noqa: F401
-    )
-
-    return TASKS
+def get_task(name: str) -> Task[Any, Any]:
+    """The task called `name`."""
+    for candidate in TASKS:
+        if candidate.name == name:
+            return candidate
+    raise ConfigError(f"unknown task {name!r}: one of {', '.join(task_names())}")

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
 
-import typer
+from iris_mlops.tasks.command import TaskResult, task
+from iris_mlops.tasks.context import TaskContext
 
-from iris_mlops.tasks.context import TaskContext, task_context
-from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunIdOption, SchemaOption
-from iris_mlops.tasks.registry import task
+
+@dataclass
+class TrainResult(TaskResult):
+    mlflow_run_id: str
+    model_uri: str
+    metrics: dict[str, float]
+    features_table: str
+    features_table_version: int
+    feature_version: str
+    gate: dict[str, Any]
+    tracking_uri: str
+    ui_command: str
+    run_id: str
 
 
 @task(
@@ -17,22 +28,8 @@ from iris_mlops.tasks.registry import task
     help="Train the classifier on the feature table, log it to MLflow, register it and run the gate.",
     uses_mlflow=True,
 )
-def train(
-    env: EnvOption = None,
-    catalog: CatalogOption = None,
-    schema: SchemaOption = None,
-    run_id: RunIdOption = None,
-    as_json: JsonOption = False,
-) -> None:
+def run_train(ctx: TaskContext) -> TrainResult:
     """Train on the current feature table version; the model becomes champion when the gate passes."""
-    with task_context("train", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
-        result = run_train(ctx)
-        if as_json:
-            typer.echo(json.dumps(result, default=str, sort_keys=True))
-
-
-def run_train(ctx: TaskContext) -> dict[str, Any]:
-    """Training, registration and gate for an open task context; returns ids, metrics and the decision."""
     from iris_mlops.ml.data import load_training_frame
     from iris_mlops.ml.registry import register_and_gate
     from iris_mlops.ml.tracking import configure_mlflow
@@ -49,7 +46,7 @@ def run_train(ctx: TaskContext) -> dict[str, Any]:
         labels=settings.silver.species,
         test_fraction=settings.split.test_fraction,
         split_seed=settings.split.seed,
-        tags={"iris_mlops.run_id": ctx.run_id, "iris_mlops.task": "train"},
+        tags=ctx.mlflow_tags,
         run_name=f"train-{ctx.run_id}",
     )
     ctx.echo(f"MLflow run {result.run_id}: f1_macro {result.score:.4f}, accuracy {result.metrics['accuracy']:.4f} "
@@ -66,7 +63,7 @@ def run_train(ctx: TaskContext) -> dict[str, Any]:
     verdict = "promoted to champion" if outcome.promoted else f"not promoted (champion stays {outcome.champion})"
     ctx.echo(f"{target.model_name} version {outcome.version} (alias challenger) {verdict}: {outcome.decision.reason}")
     ctx.echo(f"MLflow UI: {target.ui_command()}")
-    return {"mlflow_run_id": result.run_id, "model_uri": result.model_uri, "metrics": result.metrics,
-            "features_table": data.table, "features_table_version": data.version,
-            "feature_version": data.feature_version, "gate": outcome.as_dict(), "tracking_uri": target.tracking_uri,
-            "ui_command": target.ui_command(), "run_id": ctx.run_id}
+    return TrainResult(mlflow_run_id=result.run_id, model_uri=result.model_uri, metrics=result.metrics,
+                       features_table=data.table, features_table_version=data.version,
+                       feature_version=data.feature_version, gate=outcome.as_dict(), tracking_uri=target.tracking_uri,
+                       ui_command=target.ui_command(), run_id=ctx.run_id)

@@ -11,12 +11,12 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
+from iris_mlops.tasks.command import SCRIPT_PREFIX
 from iris_mlops.workflow.bundle import bundle_jobs
 from iris_mlops.workflow.cron import CronError, validate_quartz
 from iris_mlops.workflow.resolve import DYNAMIC, REFERENCE
 
 MODES = ("development", "production")
-SCRIPT_PREFIX = "iris-mlops-"
 JOB_TAG = "iris_mlops_job"
 # Dynamic value references Databricks documents for job tasks (prefixes end with a dot).
 DYNAMIC_PREFIXES = ("job.start_time.", "job.trigger.", "job.parameters.", "tasks.", "backfill.", "workspace.")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from iris_mlops.tasks.registry import Task, load_tasks
+from iris_mlops.tasks.command import Task
+from iris_mlops.tasks.registry import TASKS
 
 if TYPE_CHECKING:
     from iris_mlops.config import Settings
@@ -22,9 +23,9 @@ if TYPE_CHECKING:
 PACKAGE = "iris_mlops"
 
 
-def known_tasks(tasks: Sequence[WheelTask]) -> list[Task]:
+def known_tasks(tasks: Sequence[WheelTask]) -> list[Task[Any, Any]]:
     """The registered tasks behind the job's wheel tasks (entry points of other packages are not ours to warm)."""
-    by_script = {task.console_script: task for task in load_tasks().values()}
+    by_script = {task.console_script: task for task in TASKS}
     return [by_script[t.entry_point] for t in tasks
             if t.package_name.replace("-", "_") == PACKAGE and t.entry_point in by_script]
 
