@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shlex
 import threading
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iris_mlops import logs
 from iris_mlops.errors import ModelError
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def configure_mlflow(settings: Settings) -> MlflowTarget:
     """
     import mlflow
 
-    _quiet_logs()
+    logs.quiet_mlflow(settings.home)
     for key, value in _HTTP_DEFAULTS.items():
         os.environ.setdefault(key, value)
     tracking, registry = default_uris(settings)
@@ -94,7 +94,7 @@ def prepare_local_store(settings: Settings) -> None:
         return
     from mlflow import MlflowClient
 
-    _quiet_logs()
+    logs.quiet_mlflow(settings.home)
     Path(settings.home).mkdir(parents=True, exist_ok=True)
     with _STORE_LOCK:
         client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
@@ -107,9 +107,3 @@ def first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     text = lines[0] if lines else type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _quiet_logs() -> None:
-    # Alembic prints every migration when MLflow creates a SQLite store; MLflow's INFO lines are noise here.
-    for name in ("alembic", "mlflow"):
-        logging.getLogger(name).setLevel(logging.WARNING)
