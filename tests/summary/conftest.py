@@ -25,10 +25,10 @@ def sample_summary(run_id: str = "local-20261129T184052-e5e33e26", state: str = 
             TaskRun("train", "SUCCESS", 4.8, ("feature_store",)),
         ),
         tables=(
-            TableVersion("iris_bronze", 3, 178), TableVersion("iris_silver", 3, 146, ("iris_bronze v3",)),
-            TableVersion("iris_quarantine", 2, 32, ("iris_bronze v3",)),
-            TableVersion("iris_gold", 2, 3, ("iris_silver v3",)),
-            TableVersion("iris_features", 4, 146, ("iris_silver v3",)),
+            TableVersion("iris_bronze", 3, 178), TableVersion("iris_silver", 3, 146, ("iris_bronze",)),
+            TableVersion("iris_quarantine", 2, 32, ("iris_bronze",)),
+            TableVersion("iris_gold", 2, 3, ("iris_silver",)),
+            TableVersion("iris_features", 4, 146, ("iris_silver",)),
         ),
         quarantine_reasons={"not_a_number": 20, "unknown_species": 12},
         quality=(

@@ -27,7 +27,7 @@ class TableVersion:
     name: str
     version: int | None
     rows: int | None = None
-    upstream: tuple[str, ...] = ()
+    upstream: tuple[str, ...] = ()  # names of the tables it was built from
     location: str | None = None
 
 

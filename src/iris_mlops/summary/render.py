@@ -40,52 +40,53 @@ def _seconds(value: float | None) -> str:
     return f"{value:.1f} s" if value < 120 else f"{int(value // 60)} min {int(value % 60)} s"
 
 
-def _levels(tasks: Sequence[TaskRun]) -> list[list[TaskRun]]:
-    """Tasks by dependency depth: the graph read left to right."""
+def _levels(nodes: Sequence[tuple[str, Sequence[str]]]) -> list[list[str]]:
+    """Node keys by dependency depth (a graph read left to right); `nodes` are (key, what it depends on)."""
+    keys = {key for key, _ in nodes}
     depth: dict[str, int] = {}
-    keys = {t.key for t in tasks}
-    pending = list(tasks)
+    pending = list(nodes)
     while pending:
-        progressed = False
-        for task in list(pending):
-            deps = [d for d in task.depends_on if d in keys]
-            if all(d in depth for d in deps):
-                depth[task.key] = 1 + max((depth[d] for d in deps), default=-1)
-                pending.remove(task)
-                progressed = True
-        if not progressed:  # a cycle: put the rest last rather than loop
-            for task in pending:
-                depth[task.key] = max(depth.values(), default=-1) + 1
-            break
-    levels: list[list[TaskRun]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
-    for task in tasks:
-        levels[depth[task.key]].append(task)
+        ready = [(k, deps) for k, deps in pending if all(d in depth for d in deps if d in keys)]
+        if not ready:  # a cycle: put the rest last rather than loop
+            ready = pending
+        for key, deps in ready:
+            depth[key] = 1 + max((depth.get(d, -1) for d in deps if d in keys), default=-1)
+        pending = [n for n in pending if n[0] not in depth]
+    levels: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for key, _ in nodes:
+        levels[depth[key]].append(key)
     return levels
+
+
+def _columns(levels: list[list[str]], boxes: dict[str, str]) -> str:
+    columns = ["<div class='level'>" + "".join(boxes[key] for key in level) + "</div>" for level in levels]
+    return "<div class='graph'>" + "<div class='arrow'>→</div>".join(columns) + "</div>"
 
 
 def _graph(tasks: Sequence[TaskRun]) -> str:
     if not tasks:
         return "<p class='meta'>no task ran</p>"
-    columns = []
-    for level in _levels(tasks):
-        nodes = "".join(
-            f"<div class='node' id='task-{_e(t.key)}'><b>{_e(t.key)}</b>{_badge(t.status)} "
-            f"<small>{_seconds(t.duration_seconds)}{' · ' + _e(t.note) if t.note else ''}</small></div>"
-            for t in level
-        )
-        columns.append(f"<div class='level'>{nodes}</div>")
-    return "<div class='graph'>" + "<div class='arrow'>→</div>".join(columns) + "</div>"
+    boxes = {
+        t.key: f"<div class='node' id='task-{_e(t.key)}'><b>{_e(t.key)}</b>{_badge(t.status)} "
+               f"<small>{_seconds(t.duration_seconds)}{' · ' + _e(t.note) if t.note else ''}</small></div>"
+        for t in tasks
+    }
+    return _columns(_levels([(t.key, t.depends_on) for t in tasks]), boxes)
 
 
 def _lineage(summary: RunSummary) -> str:
-    boxes = [_table_node(t) for t in summary.tables]
+    boxes = {t.name: _table_node(t) for t in summary.tables}
+    nodes = [(t.name, t.upstream) for t in summary.tables]
     model = summary.model
     if model is not None:
         trained = f"<small>trained on {_e(model.trained_on)}</small>" if model.trained_on else ""
-        boxes.append(f"<div class='node'><b>{_e(model.name)} v{_e(model.version)}</b>{trained}</div>")
+        key = f"model:{model.name}"
+        boxes[key] = f"<div class='node'><b>{_e(model.name)} v{_e(model.version)}</b>{trained}</div>"
+        source = (model.trained_on or "").split("@")[0]
+        nodes.append((key, (source,) if source in boxes else ()))
     if not boxes:
         return "<p class='meta'>no table was read or written</p>"
-    return "<div class='graph'>" + "<div class='arrow'>→</div>".join(boxes) + "</div>"
+    return _columns(_levels(nodes), boxes)
 
 
 def _table_node(table: TableVersion) -> str:
