@@ -95,6 +95,18 @@ def test_training_fingerprint_changes_with_table_version_params_and_code() -> No
         assert training_fingerprint(**{**base, **change}) != same  # type: ignore[arg-type]
 
 
+def test_fingerprint_of_follows_the_data_version_and_the_parameters(iris_data: TrainingData) -> None:
+    from dataclasses import replace
+
+    from iris_mlops.ml.fingerprint import fingerprint_of
+
+    first = fingerprint_of(iris_data, _good(1), test_fraction=0.2, split_seed=42)
+    assert first == fingerprint_of(iris_data, _good(1), test_fraction=0.2, split_seed=42)
+    assert first != fingerprint_of(iris_data, _good(2), test_fraction=0.2, split_seed=42)
+    assert first != fingerprint_of(iris_data, _good(1), test_fraction=0.3, split_seed=42)
+    assert first != fingerprint_of(replace(iris_data, version=1), _good(1), test_fraction=0.2, split_seed=42)
+
+
 def test_models_list_shows_algorithm_metric_data_version_and_pin(pinned_weak: GateOutcome) -> None:
     from typer.testing import CliRunner
 

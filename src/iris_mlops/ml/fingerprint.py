@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
 
+    from iris_mlops.ml.data import TrainingData
+
 FINGERPRINT_TAG = "training_fingerprint"
 
 
@@ -66,3 +68,12 @@ def find_version_by_fingerprint(client: MlflowClient, model_name: str, fingerpri
     # Filtered here, not in the query: tag filters on model versions differ between the SQLite and UC registries.
     matches = [v for v in versions if (v.tags or {}).get(FINGERPRINT_TAG) == fingerprint]
     return max(matches, key=lambda v: int(v.version)) if matches else None
+
+
+def fingerprint_of(data: TrainingData, classifier: Any, *, test_fraction: float, split_seed: int) -> str:
+    """The fingerprint of training `classifier` on `data` with this split (what `train` registers and looks up)."""
+    params = {f"classifier.{k}": v for k, v in classifier.get_params(deep=False).items()}
+    params |= {"classifier": type(classifier).__name__, "split.test_fraction": test_fraction,
+               "split.seed": split_seed}
+    return training_fingerprint(features_table=data.table, features_table_version=data.version,
+                                feature_version=data.feature_version, params=params)
