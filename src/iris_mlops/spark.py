@@ -66,8 +66,11 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
     # Python UDFs and pandas functions need the workers to run this very interpreter.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from iris_mlops.progress import step
+
     try:
-        spark = _local_session(app_name, os.environ.get("IRIS_MLOPS_SPARK_MASTER", "local[2]"))
+        with step("starting Spark"):
+            spark = _local_session(app_name, os.environ.get("IRIS_MLOPS_SPARK_MASTER", "local[2]"))
     except PySparkRuntimeError as exc:
         if exc.getCondition() != "JAVA_GATEWAY_EXITED":
             raise
