@@ -91,26 +91,33 @@ def test_is_verbose_reads_the_environment(monkeypatch: pytest.MonkeyPatch, value
     assert logs.is_verbose() is expected
 
 
-def _run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], home: Path, *, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("IRIS_MLOPS_")}
     environ |= {"IRIS_MLOPS_HOME": str(home), **env}
     script = Path(sys.executable).parent / args[0]
     return subprocess.run([str(script), *args[1:]], capture_output=True, text=True, env=environ, timeout=600,
-                          cwd=Path(__file__).resolve().parents[1], check=False)
+                          cwd=cwd, check=False)
 
 
 @pytest.mark.slow
-def test_a_whole_run_prints_no_jvm_or_library_chatter(tmp_path: Path) -> None:
-    done = _run(["iris-mlops", "run"], tmp_path / "home")
+def test_a_whole_run_from_any_folder_is_quiet_and_leaves_a_summary(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"  # no databricks.yml here: the packaged job definitions are used
+    elsewhere.mkdir()
+    done = _run(["iris-mlops", "run"], tmp_path / "home", cwd=elsewhere)
     assert done.returncode == 0, done.stderr[-3000:]
     for chatter in CHATTER:
         assert chatter not in done.stderr, f"{chatter!r} on stderr:\n{done.stderr[-3000:]}"
     log = (tmp_path / "home" / "logs" / "iris-mlops.log").read_text(encoding="utf-8")
     assert "Using incubator modules" in log and "Successfully registered model" in log
+    runs = tmp_path / "home" / "reports" / "runs"
+    pages = [p for p in runs.glob("local-*.html")]
+    assert len(pages) == 1 and (runs / "index.html").is_file() and "[workflow] run summary:" in done.stderr
+    page = pages[0].read_text(encoding="utf-8")
+    assert "iris_classifier version 1" in page and "iris_features v1" in page and "expectations met" in page
 
 
 @pytest.mark.slow
 def test_verbose_console_script_shows_the_jvm_output(tmp_path: Path) -> None:
-    done = _run(["iris-mlops-bronze"], tmp_path / "home", IRIS_MLOPS_VERBOSE="1")
+    done = _run(["iris-mlops-bronze"], tmp_path / "home", cwd=tmp_path, IRIS_MLOPS_VERBOSE="1")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Using incubator modules" in done.stderr

@@ -41,3 +41,18 @@ def test_steps_side_by_side_share_one_display(monkeypatch: pytest.MonkeyPatch) -
     shown = terminal.getvalue()
     assert "starting Spark" in shown and "4/10" in shown
     assert progress._DISPLAY._progress is None  # stopped once the last step ended
+
+
+def test_echo_prints_above_a_live_display_and_plainly_without_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    progress.echo("[train] plain line")
+    assert capsys.readouterr().err == "[train] plain line\n"
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with progress.step("AutoML trials", total=2) as update:
+        progress.echo("[automl] trial 1 done")
+        update(1, 2)
+    shown = terminal.getvalue()
+    # Rich clears the bar's line before printing the message on its own line.
+    assert "\x1b[2K[automl] trial 1 done\n" in shown.replace("\r", "")

@@ -42,6 +42,14 @@ class _Display:
             self._users += 1
             return self._progress, self._progress.add_task(label, total=total)
 
+    def print(self, message: str) -> bool:
+        """Print `message` above the live display; False when there is no display."""
+        with self._lock:
+            if self._progress is None:
+                return False
+            self._progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
+            return True
+
     def remove(self, task: Any) -> None:
         with self._lock:
             self._progress.remove_task(task)
@@ -70,6 +78,14 @@ def _new_progress() -> Any:
 
 
 _DISPLAY = _Display()
+
+
+def echo(message: str) -> None:
+    """One progress line on stderr, printed above a live display when one is showing (never through it)."""
+    if not _DISPLAY.print(message):
+        import typer
+
+        typer.echo(message, err=True)
 
 
 @contextmanager

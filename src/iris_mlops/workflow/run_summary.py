@@ -138,7 +138,7 @@ def collect_summary(
         summary_kwargs |= {"tables": table_versions(settings, store),
                            "quarantine_reasons": quarantine_reasons(settings, store),
                            "quality": quality_results(settings, store, result.run_id)}
-    if ran & set(TRAINING_TASKS):
+    if ran & set(TRAINING_TASKS) and _mlflow_store_exists(settings):
         summary_kwargs["model"] = model_summary(settings, result.run_id)
     return RunSummary(
         run_id=result.run_id, job=result.job, env=settings.env, state=result.state.value,
@@ -149,10 +149,30 @@ def collect_summary(
 
 
 def write_run_summary(result: RunResult, job: Job, *, settings: Settings, started_at: datetime) -> Path:
-    """Collect the run's summary (through the local store, Spark as the tasks left it) and write its page."""
+    """Collect the run's summary and write its page; tables are read only through a Spark the tasks started."""
+    summary = collect_summary(result, job, settings=settings, started_at=started_at, store=_running_store(settings))
+    return write_summary(runs_folder(settings), summary)
+
+
+def _running_store(settings: Settings) -> TableStore | None:
+    """The store on the Spark session the run's tasks started, or None: a summary never starts Spark itself."""
+    try:
+        from pyspark import SparkContext
+    except ImportError:
+        return None
+    if SparkContext._active_spark_context is None:
+        return None
     from iris_mlops.spark import get_spark
     from iris_mlops.storage import make_store
 
-    store = make_store(settings, get_spark())
-    summary = collect_summary(result, job, settings=settings, started_at=started_at, store=store)
-    return write_summary(runs_folder(settings), summary)
+    return make_store(settings, get_spark())
+
+
+def _mlflow_store_exists(settings: Settings) -> bool:
+    """False for a local SQLite store no task created: reading it would create it (seconds of migrations)."""
+    from iris_mlops.ml.tracking import default_uris
+
+    tracking, _ = default_uris(settings)
+    if not tracking.startswith("sqlite:///"):
+        return True
+    return Path(tracking.removeprefix("sqlite:///")).is_file()
