@@ -91,8 +91,11 @@ def test_find_page_latest_named_index_and_errors(tmp_path: Path, make_summary: C
     assert find_page(tmp_path, run=None, index=False).name == "local-20261129-bbbb.html"
     assert find_page(tmp_path, run="local-20261128-aaaa", index=False).name == "local-20261128-aaaa.html"
     assert find_page(tmp_path, run=None, index=True).name == "index.html"
+    assert find_page(tmp_path, run="local-20261129", index=False).name == "local-20261129-bbbb.html"  # prefix
     with pytest.raises(InputError, match="did you mean local-20261128-aaaa"):
         find_page(tmp_path, run="local-20261128-aaab", index=False)
+    with pytest.raises(InputError, match="did you mean local-20261129-bbbb, local-20261128-aaaa"):
+        find_page(tmp_path, run="local-2026", index=False)
 
 
 def test_report_command_prints_the_latest_summary(home: Path, make_summary: Callable[..., RunSummary]) -> None:

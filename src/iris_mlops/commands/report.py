@@ -51,8 +51,9 @@ def find_page(folder: Path, *, run: str | None, index: bool) -> Path:
     if run is None:
         return summary_path(folder, summaries[0].run_id)
     known = [s.run_id for s in summaries]
-    if run not in known:
-        close = difflib.get_close_matches(run, known, n=3)
-        hint = f"did you mean {', '.join(close)}?" if close else f"latest runs: {', '.join(known[:3])}"
-        raise InputError(f"no run {run!r} in {folder}: {hint} (`iris-mlops report --index` lists every run)")
-    return summary_path(folder, run)
+    prefixed = [k for k in known if k.startswith(run)]  # a unique prefix is enough, as with git commits
+    if run in known or len(prefixed) == 1:
+        return summary_path(folder, run if run in known else prefixed[0])
+    close = prefixed or difflib.get_close_matches(run, known, n=3)
+    hint = f"did you mean {', '.join(close[:3])}?" if close else f"latest runs: {', '.join(known[:3])}"
+    raise InputError(f"no run {run!r} in {folder}: {hint} (`iris-mlops report --index` lists every run)")
