@@ -33,9 +33,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_environment() -> None:
-    # Tests must not pick up a developer's overrides.
+    # Tests must not pick up a developer's overrides (IRIS_MLOPS_VERBOSE=1 only shows the JVM's output).
+    kept = ("IRIS_MLOPS_SPARK_MASTER", "IRIS_MLOPS_SPARK_JIT", "IRIS_MLOPS_VERBOSE")
     for key in list(os.environ):
-        if key.startswith("IRIS_MLOPS_") and key not in ("IRIS_MLOPS_SPARK_MASTER", "IRIS_MLOPS_SPARK_JIT"):
+        if key.startswith("IRIS_MLOPS_") and key not in kept:
             del os.environ[key]
 
 

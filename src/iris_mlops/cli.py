@@ -12,17 +12,23 @@ from iris_mlops.commands import quality as quality_commands
 from iris_mlops.commands import tables as tables_commands
 from iris_mlops.commands import workflow as workflow_commands
 from iris_mlops.commands import workspace as workspace_commands
+from iris_mlops.commands.report import report as report_command
 from iris_mlops.config import Settings, load_settings
+from iris_mlops.logs import set_verbose
 from iris_mlops.tasks.context import user_errors
 from iris_mlops.tasks.options import EnvOption
 from iris_mlops.tasks.registry import TASKS
+
+# -h as well as --help, on every command and group.
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="iris-mlops",
     help="A reference MLOps pipeline for Iris: local Delta + Spark + MLflow, or Databricks.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
 
 
@@ -35,8 +41,13 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show the JVM's and libraries' logs on stderr (default: $IRIS_MLOPS_HOME/logs)."
+    ),
 ) -> None:
     """iris-mlops: bronze -> silver -> gold -> quality -> features -> training, locally or on Databricks."""
+    if verbose:
+        set_verbose(True)  # through IRIS_MLOPS_VERBOSE, so the tasks and console scripts it runs see it too
 
 
 @app.command("run")
@@ -62,12 +73,14 @@ def _print_locations(settings: Settings) -> None:
     warehouse = settings.home / "warehouse" / settings.catalog / settings.schema_name
     typer.echo(f"tables:  {warehouse}/<table>  (iris-mlops tables list)")
     typer.echo(f"reports: {settings.reports_dir}  (iris-mlops quality report)")
+    typer.echo(f"summary: {settings.reports_dir / 'runs' / 'index.html'}  (iris-mlops report --open)")
     typer.echo(f"MLflow:  mlflow ui --backend-store-uri sqlite:///{settings.home / 'mlflow.db'}")
 
 
 for _task in TASKS:
     app.command(_task.name, help=_task.help)(_task.command())
 
+app.command("report")(report_command)
 app.add_typer(config_commands.app, name="config")
 app.add_typer(models_commands.app, name="models")
 app.add_typer(quality_commands.app, name="quality")

@@ -20,7 +20,8 @@ ENV_PREFIX = "IRIS_MLOPS_"
 # Variables the process reads directly (not configuration keys): env_overrides leaves them alone.
 PROCESS_VARIABLES = frozenset(
     f"{ENV_PREFIX}{name}"
-    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "SPARK_JIT", "LOCK_WAIT_SECONDS", "BUNDLE_DIR", "BUNDLE_SCHEMA")
+    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "SPARK_JIT", "LOCK_WAIT_SECONDS", "BUNDLE_DIR", "BUNDLE_SCHEMA",
+                 "VERBOSE")
 )
 # Unity Catalog identifiers: letters, digits and underscores; we refuse anything that would need quoting.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")

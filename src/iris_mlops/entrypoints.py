@@ -20,7 +20,8 @@ ConsoleFunction = Callable[..., None]
 def run_task(name: str, argv: Sequence[str] | None = None) -> int:
     """Run the task `name` with command-line arguments and return its exit code (never raises SystemExit)."""
     task = get_task(name)
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+                      context_settings={"help_option_names": ["-h", "--help"]})
     app.command(name, help=task.help)(task.command())
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)

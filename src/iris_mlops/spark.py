@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iris_mlops import logs
 from iris_mlops.errors import ConfigError, IrisMlopsError
 
 if TYPE_CHECKING:
@@ -31,6 +35,13 @@ LOCAL_CONF = {
 # on 2 cores: about 47 s -> 39 s). "full" is the JVM's usual tiered compilation, for long local runs on large data
 # (C1 alone makes the 10 M-row medallion benchmark about twice as slow). Databricks sessions are never affected.
 JIT_OPTIONS = {"quick": "-XX:TieredStopAtLevel=1", "full": ""}
+# The serial collector, returning freed heap to the OS: one small driver JVM, not a server (G1's regions and
+# threads cost resident memory that a local run never uses).
+MEMORY_OPTIONS = "-XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+# Warnings and errors only, no banner (unless verbose): the driver's output goes to the log file anyway.
+QUIET_LOG4J = Path(__file__).resolve().parent / "log4j2-quiet.properties"
+# The runner's warm-up thread and the first task may both start the session: one at a time.
+_START_LOCK = threading.Lock()
 
 
 def on_databricks() -> bool:
@@ -55,34 +66,73 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
     # Python UDFs and pandas functions need the workers to run this very interpreter.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(os.environ.get("IRIS_MLOPS_SPARK_MASTER", "local[2]")).appName(app_name)
-    for key, value in local_conf().items():
-        builder = builder.config(key, value)
+    from iris_mlops.progress import step
+
     try:
-        spark = builder.getOrCreate()
+        with step("starting Spark"):
+            spark = _local_session(app_name, os.environ.get("IRIS_MLOPS_SPARK_MASTER", "local[2]"))
     except PySparkRuntimeError as exc:
         if exc.getCondition() != "JAVA_GATEWAY_EXITED":
             raise
+        where = "see the lines above" if logs.is_verbose() else f"its last line: {_last_line(logs.log_file())}"
         raise IrisMlopsError(
-            "local Spark could not start: its Java process exited at once (see the lines above); Spark 4 needs "
-            "Java 17 or newer (scripts/check_java.sh checks it) and valid options in PYSPARK_SUBMIT_ARGS"
+            f"local Spark could not start: its Java process exited at once ({where}); Spark 4 needs Java 17 or "
+            "newer (scripts/check_java.sh checks it) and valid options in PYSPARK_SUBMIT_ARGS"
         ) from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
 
-# The serial collector, returning freed heap to the OS: one small driver JVM, not a server (G1's regions and
-# threads cost resident memory that a local run never uses).
-MEMORY_OPTIONS = "-XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+def _local_session(app_name: str, master: str) -> SparkSession:
+    """A new local session; unless verbose, its JVM writes to the log file, not to the terminal."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    conf = local_conf()
+    with _START_LOCK:
+        if not logs.is_verbose() and SparkContext._active_spark_context is None:
+            _start_quiet_context({"spark.master": master, "spark.app.name": app_name, **conf}, logs.log_file())
+        builder = SparkSession.builder.master(master).appName(app_name)
+        for key, value in conf.items():
+            builder = builder.config(key, value)
+        return builder.getOrCreate()
 
 
 def local_conf() -> dict[str, str]:
-    """The configuration of a local session: LOCAL_CONF and the driver JVM's memory and JIT options."""
+    """The configuration of a local session: LOCAL_CONF and the driver JVM's memory, JIT and log options."""
     # Spark's default heap (IRIS_MLOPS_SPARK_DRIVER_MEMORY for large local data). A local run holds a few
     # thousand rows: a bigger heap only fills with garbage before the collector runs (2g: JVM peak ~1.2 GB).
     memory = os.environ.get("IRIS_MLOPS_SPARK_DRIVER_MEMORY", "1g")
     options = f"{MEMORY_OPTIONS} {jit_options()}".strip()
+    if not logs.is_verbose():
+        options = f"{options} -Dlog4j2.configurationFile={QUIET_LOG4J.as_uri()}"
     return {**LOCAL_CONF, "spark.driver.memory": memory, "spark.driver.extraJavaOptions": options}
+
+
+def _start_quiet_context(conf: Mapping[str, str], log: Path) -> None:
+    """Start the driver JVM with its stdout and stderr in `log`, so no JVM or log4j line reaches the terminal.
+
+    The JVM gets its own file descriptors (Popen), so threads printing meanwhile are unaffected; the session
+    builder then finds this context and uses it.
+    """
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    spark_conf = SparkConf().setAll(list(conf.items()))
+    with log.open("ab") as sink:
+        gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": sink, "stderr": sink})
+    SparkContext(conf=spark_conf, gateway=gateway)
+
+
+def _last_line(path: Path) -> str:
+    """The last non-empty line of a log file, for a one-line error (or where to look)."""
+    try:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+    except OSError:
+        return f"see {path}"
+    last = next((line for line in reversed(lines) if line), "")
+    return f"{last[:200]} (full output in {path})" if last else f"see {path}"
 
 
 def jit_options() -> str:

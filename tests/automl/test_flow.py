@@ -85,3 +85,15 @@ def test_run_automl_without_any_finished_trial_fails_and_marks_the_run(
     parent = next(r for r in runs if r.info.run_name == "automl-t2")
     assert parent.info.status == "FAILED"
     assert parent.data.tags["automl.partial"] == "true"
+
+
+def test_search_reports_progress_trial_by_trial(iris_training: TrainingData, tmp_path: Path) -> None:
+    from iris_mlops.automl.flow import search
+    from iris_mlops.automl.runner import plan
+
+    settings = _settings(tmp_path)
+    calls: list[tuple[int, int]] = []
+    search(iris_training, settings, echo=lambda line: None, on_progress=lambda d, t: calls.append((d, t)))
+    planned = len(plan(settings.automl))
+    assert planned > 1 and calls[-1] == (planned, planned)
+    assert [done for done, _ in calls[:-1]] == list(range(1, planned + 1))

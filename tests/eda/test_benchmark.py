@@ -74,3 +74,14 @@ def test_read_leaderboard_without_a_file_is_empty(tmp_path: Path) -> None:
 def test_benchmark_config_refuses_an_unknown_model() -> None:
     with pytest.raises(ValueError, match="xgboost"):
         BenchmarkConfig(models=("knn", "xgboost"))
+
+
+def test_run_benchmark_reports_progress_in_folds(iris_features: pd.DataFrame) -> None:
+    splits = stratified_splits(iris_features["species"], folds=2, seed=1, repeats=1)
+    calls: list[tuple[int, int]] = []
+    run_benchmark(
+        iris_features.loc[:, list(RAW_MEASUREMENTS)], iris_features["species"], splits,
+        models=("logistic_regression", "knn", "naive_bayes"), build=build_pipeline, seed=1,
+        on_progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(2, 6), (4, 6), (6, 6)]

@@ -55,8 +55,17 @@ def report(
     folder = tmp_path_factory.mktemp("reports")
     training = iris_features.iloc[::5]
     return make_report(
-        iris_features, training, iris_silver, folder=folder, seed=1, facts={"rows": "150"}, benchmark=BENCHMARK
+        iris_features, training, iris_silver, folder=folder, seed=1, facts={"rows": "150"}, benchmark=BENCHMARK,
+        on_progress=lambda done, total: chart_progress.append((done, total)),
     )
+
+
+chart_progress: list[tuple[int, int]] = []
+
+
+def test_make_report_reports_progress_once_per_chart(report: EdaReport) -> None:
+    n = len(report.charts)
+    assert chart_progress == [(i, n) for i in range(1, n + 1)]
 
 
 def _parse(path: Path) -> Page:

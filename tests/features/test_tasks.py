@@ -47,6 +47,26 @@ def test_feature_store_then_train_ends_with_a_champion(
     assert trained["ui_command"].startswith("mlflow ui --backend-store-uri sqlite:///")
 
 
+def test_train_reuses_an_identical_training_and_force_trains_despite_a_pin(
+    spark, silver_rows, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IRIS_MLOPS_TRAINING__RANDOM_FOREST__N_ESTIMATORS", "10")
+    _write_silver(spark, silver_rows)
+    assert _run("feature-store")[0] == 0
+    first = json.loads(_run("train", "--json")[1])
+    again = json.loads(_run("train", "--json")[1])
+    assert again["reused_version"] == "1" and again["mlflow_run_id"] == first["mlflow_run_id"]
+    code, _, err = _run("train")
+    assert code == 0 and "iris_classifier version 1 was trained on the same" in err and "reusing it" in err
+    assert [v["version"] for v in json.loads(_run("models", "list", "--json")[1])] == ["1"]
+    assert _run("models", "promote", "1", "--reason", "audited")[0] == 0
+    code, out, err = _run("train", "--force", "--json")
+    assert code == 0, err
+    forced = json.loads(out)
+    assert "reused_version" not in forced and forced["gate"]["version"] == "2"
+    assert forced["gate"]["forced"] and forced["gate"]["promoted"]
+
+
 def test_feature_store_without_silver_is_one_line(spark, home: Path) -> None:
     code, _, err = _run("feature-store")
     assert code != 0 and "silver table local.iris.iris_silver does not exist" in err

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from iris_mlops.ml.gate import decide
+from iris_mlops.ml.gate import Pin, decide, decide_promotion
 
 
 def test_decide_passes_without_reference() -> None:
@@ -37,3 +37,41 @@ def test_decide_fails_on_a_nan_candidate() -> None:
 def test_decide_refuses_a_margin_outside_0_1() -> None:
     with pytest.raises(ValueError, match="margin"):
         decide(candidate_score=1.0, reference_score=1.0, margin=1.5)
+
+
+def test_decide_says_better_by_for_an_improvement() -> None:
+    decision = decide(candidate_score=0.98, reference_score=0.96, margin=0.05)
+    assert decision.passed and "better by 2.1%" in decision.reason and "drop" not in decision.reason
+
+
+def test_decide_says_worse_by_within_the_margin_for_a_tolerated_drop() -> None:
+    decision = decide(candidate_score=0.95, reference_score=0.96, margin=0.05)
+    assert decision.passed and "worse by 1.0%, within the 5.0% tolerated relative drop" in decision.reason
+
+
+def test_decide_says_equal_for_the_same_score() -> None:
+    assert decide(candidate_score=0.9, reference_score=0.9, margin=0.05).reason.endswith(": equal")
+
+
+PIN = Pin(version="3", by="alice", at="2026-11-29T18:00:00+00:00", reason="rollback after incident")
+
+
+def test_decide_promotion_without_pin_follows_the_gate() -> None:
+    decision = decide_promotion(candidate_score=0.99, champion_score=0.9, margin=0.05)
+    assert decision.promote and not decision.pinned and decision.reason == decision.gate.reason
+
+
+def test_decide_promotion_keeps_a_pinned_champion_even_when_the_gate_passes() -> None:
+    decision = decide_promotion(candidate_score=0.99, champion_score=0.9, margin=0.05, pin=PIN)
+    assert decision.gate.passed and not decision.promote and not decision.passed
+    assert decision.pinned and decision.pinned_version == "3"
+    assert "pinned to version 3 by alice (rollback after incident)" in decision.reason and "would have promoted" in \
+        decision.reason
+    assert decision.as_dict()["pinned"] is True and decision.as_dict()["gate_passed"] is True
+
+
+def test_decide_promotion_force_lets_the_gate_decide_despite_a_pin() -> None:
+    forced = decide_promotion(candidate_score=0.99, champion_score=0.9, margin=0.05, pin=PIN, force=True)
+    assert forced.promote and forced.forced and not forced.pinned and "overridden by --force" in forced.reason
+    worse = decide_promotion(candidate_score=0.5, champion_score=0.9, margin=0.05, pin=PIN, force=True)
+    assert not worse.promote

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from iris_mlops.automl.catalog import make_estimator
 from iris_mlops.automl.cv import stratified_splits
-from iris_mlops.automl.runner import SearchOutcome, run_search
+from iris_mlops.automl.runner import SearchOutcome, plan, run_search
 from iris_mlops.automl.selection import FamilyRow, TrialResult
 from iris_mlops.errors import ModelError
 from iris_mlops.timing import Timings
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from iris_mlops.ml.tracking import MlflowTarget
 
 Echo = Callable[[str], None]
+Progress = Callable[[int, int], None]
 
 
 def config_params(settings: Settings) -> dict[str, str]:
@@ -41,8 +42,13 @@ def config_params(settings: Settings) -> dict[str, str]:
     return {f"automl.{k}": str(v) for k, v in params.items()}
 
 
-def search(data: TrainingData, settings: Settings, *, echo: Echo) -> tuple[SearchOutcome, int]:
-    """Cross-validate every trial on the training split only; returns the outcome and the training row count."""
+def search(
+    data: TrainingData, settings: Settings, *, echo: Echo, on_progress: Progress | None = None
+) -> tuple[SearchOutcome, int]:
+    """Cross-validate every trial on the training split only; returns the outcome and the training row count.
+
+    `on_progress(trials_done, trials_planned)` follows the search; trials skipped at the time limit count as done.
+    """
     from iris_mlops.features.definitions import RAW_MEASUREMENTS
     from iris_mlops.ml.pipeline import build_pipeline
     from iris_mlops.ml.split import split_frame
@@ -50,8 +56,12 @@ def search(data: TrainingData, settings: Settings, *, echo: Echo) -> tuple[Searc
     train, _ = split_frame(data.frame, test_fraction=settings.split.test_fraction, seed=settings.split.seed)
     cfg = settings.automl
     splits = stratified_splits(train["species"], folds=cfg.folds, seed=cfg.seed)
+    planned, done = len(plan(cfg)), [0]
 
     def progress(result: TrialResult) -> None:
+        done[0] += 1
+        if on_progress is not None:
+            on_progress(done[0], planned)
         if result.status == "done":
             score = f"f1_macro {result.mean('f1_macro'):.4f} ± {result.std('f1_macro'):.4f}"
         else:
@@ -66,6 +76,8 @@ def search(data: TrainingData, settings: Settings, *, echo: Echo) -> tuple[Searc
         build=build_pipeline,
         on_trial=progress,
     )
+    if on_progress is not None:
+        on_progress(planned, planned)
     return outcome, len(train)
 
 
@@ -102,6 +114,7 @@ def run_automl(
     echo: Echo,
     tags: Mapping[str, str] | None = None,
     timings: Timings | None = None,
+    on_progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The whole flow for loaded training data; returns the leaderboard, the winner and the gate decision.
 
@@ -120,7 +133,8 @@ def run_automl(
         client.log_batch(parent_id, params=_as_params(config_params(settings)))
     try:
         outcome, n_train, winner, result, gate = _search_and_promote(
-            data, settings, target, client=client, parent_id=parent_id, tags=tags, timings=timings, echo=echo
+            data, settings, target, client=client, parent_id=parent_id, tags=tags, timings=timings, echo=echo,
+            on_progress=on_progress,
         )
     except BaseException:
         client.set_terminated(parent_id, "FAILED")
@@ -144,6 +158,7 @@ def _search_and_promote(
     tags: dict[str, str],
     timings: Timings,
     echo: Echo,
+    on_progress: Progress | None = None,
 ) -> tuple[SearchOutcome, int, FamilyRow, Any, Any]:
     """Search, log the leaderboard, refit the winner, register it and run the gate."""
     from iris_mlops.automl.report import leaderboard_text
@@ -151,7 +166,7 @@ def _search_and_promote(
     from iris_mlops.ml.registry import register_and_gate
 
     with timings.phase("search_fit"):
-        outcome, n_train = search(data, settings, echo=echo)
+        outcome, n_train = search(data, settings, echo=echo, on_progress=on_progress)
     with timings.phase("mlflow_logging"):
         log_leaderboard(client, target.experiment_id, parent_id, outcome.leaderboard, outcome.results, base_tags=tags)
     board = outcome.leaderboard

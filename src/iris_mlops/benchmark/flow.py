@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,10 @@ if TYPE_CHECKING:
 LEADERBOARD_STEM = "benchmark_leaderboard"
 
 
-def benchmark(train: pd.DataFrame, config: BenchmarkConfig) -> tuple[list[ModelScores], list[dict[str, Any]]]:
-    """Every configured model under the same repeated stratified CV of the training rows."""
+def benchmark(
+    train: pd.DataFrame, config: BenchmarkConfig, *, on_progress: Callable[[int, int], None] | None = None
+) -> tuple[list[ModelScores], list[dict[str, Any]]]:
+    """Every configured model under the same repeated stratified CV of the training rows (progress in folds)."""
     from iris_mlops.features.definitions import RAW_MEASUREMENTS
     from iris_mlops.ml.pipeline import build_pipeline
 
@@ -33,6 +36,7 @@ def benchmark(train: pd.DataFrame, config: BenchmarkConfig) -> tuple[list[ModelS
         build=build_pipeline,
         seed=config.seed,
         n_jobs=config.n_jobs,
+        on_progress=on_progress,
     )
     return scores, leaderboard(scores)
 

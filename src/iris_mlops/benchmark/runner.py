@@ -44,12 +44,19 @@ def run_benchmark(
     build: PipelineFactory,
     seed: int,
     n_jobs: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[ModelScores]:
-    """Cross-validate each model (its defaults, seeded) inside the shared candidate pipeline."""
-    return [
-        ModelScores(name, tuple(cross_validate(build(make_estimator(name, seed=seed)), x, y, splits, n_jobs=n_jobs)))
-        for name in models
-    ]
+    """Cross-validate each model (its defaults, seeded) inside the shared candidate pipeline.
+
+    `on_progress(folds_done, folds_total)` is called after each model's folds.
+    """
+    total, scores = len(models) * len(splits), []
+    for name in models:
+        folds = cross_validate(build(make_estimator(name, seed=seed)), x, y, splits, n_jobs=n_jobs)
+        scores.append(ModelScores(name, tuple(folds)))
+        if on_progress is not None:
+            on_progress(len(scores) * len(splits), total)
+    return scores
 
 
 def leaderboard(scores: Sequence[ModelScores]) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,8 +34,9 @@ def make_report(
     seed: int,
     facts: Mapping[str, str],
     benchmark: Sequence[Mapping[str, Any]] = (),
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> EdaReport:
-    """Render every chart headless and write the self-contained HTML report under `folder`."""
+    """Render every chart headless (`on_progress(charts_done, charts_total)`) and write the HTML report."""
     from iris_mlops.features.definitions import RAW_MEASUREMENTS, feature_names
 
     inputs = EdaInputs(
@@ -47,7 +48,7 @@ def make_report(
         seed=seed,
         benchmark=benchmark,
     )
-    charts = tuple(build_charts(inputs))
+    charts = tuple(build_charts(inputs, on_progress=on_progress))
     tables = summary_tables(inputs)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / REPORT_NAME

@@ -61,9 +61,15 @@ def chart_builders(inputs: EdaInputs) -> list[Callable[[], Chart]]:
     return builders
 
 
-def build_charts(inputs: EdaInputs) -> list[Chart]:
-    """Render every chart (headless)."""
-    return [build() for build in chart_builders(inputs)]
+def build_charts(inputs: EdaInputs, *, on_progress: Callable[[int, int], None] | None = None) -> list[Chart]:
+    """Render every chart (headless); `on_progress(done, total)` after each one."""
+    builders = chart_builders(inputs)
+    charts = []
+    for build in builders:
+        charts.append(build())
+        if on_progress is not None:
+            on_progress(len(charts), len(builders))
+    return charts
 
 
 def summary_tables(inputs: EdaInputs) -> dict[str, pd.DataFrame]:

@@ -3,6 +3,9 @@
 A candidate passes when it is not worse than the reference by more than `margin`, relative to the
 reference: ``candidate >= reference × (1 − margin)`` for a higher-is-better metric. No reference
 (no champion yet) passes. A candidate score that is not a finite number never passes.
+
+`decide_promotion` is what every automatic promotion path calls: the same rule, except that a champion a
+person pinned (`iris-mlops models promote`) stays champion until it is unpinned or a run is forced.
 """
 
 from __future__ import annotations
@@ -55,10 +58,93 @@ def decide(
                             **fields)
     drop = (reference_score - candidate_score) / reference_score if reference_score else 0.0
     passed = candidate_score >= reference_score * (1 - margin) - TOLERANCE
-    verdict = "within" if passed else "exceeds"
-    change = f"{-drop:+.2%}" if reference_score else f"{candidate_score - reference_score:+.4f} (absolute)"
-    reason = (
-        f"candidate {metric} {candidate_score:.4f} vs reference {reference_score:.4f} ({change}): "
-        f"{verdict} the {margin:.1%} tolerated relative drop"
+    reason = f"candidate {metric} {candidate_score:.4f} vs reference {reference_score:.4f}: " + _change(
+        candidate_score, reference_score, drop=drop, margin=margin, passed=passed
     )
     return GateDecision(passed, reference_score=reference_score, relative_drop=drop, reason=reason, **fields)
+
+
+def _change(candidate: float, reference: float, *, drop: float, margin: float, passed: bool) -> str:
+    """The comparison in words: better by, equal, or worse by (within or beyond the tolerated drop)."""
+    if not reference:
+        return f"{candidate - reference:+.4f} (absolute), {'within' if passed else 'exceeds'} the tolerated drop"
+    if abs(candidate - reference) <= TOLERANCE:
+        return "equal"
+    if candidate > reference:
+        return f"better by {-drop:.1%}"
+    verdict = "within" if passed else "exceeds"
+    return f"worse by {drop:.1%}, {verdict} the {margin:.1%} tolerated relative drop"
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    """What an automatic path (train, automl, A/B) does with a challenger, after the gate and any pin.
+
+    `gate` is the plain score comparison; `promote` is the outcome once a person's pin has had its say.
+    """
+
+    promote: bool
+    gate: GateDecision
+    reason: str
+    pinned: bool = False  # a pin kept the champion where a person put it
+    pinned_version: str | None = None
+    forced: bool = False  # --force overrode a pin
+
+    @property
+    def passed(self) -> bool:
+        """Whether the challenger becomes champion (an alias of `promote`)."""
+        return self.promote
+
+    @property
+    def candidate_score(self) -> float:
+        return self.gate.candidate_score
+
+    @property
+    def reference_score(self) -> float | None:
+        return self.gate.reference_score
+
+    @property
+    def metric(self) -> str:
+        return self.gate.metric
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON and MLflow: the gate's fields, then the outcome."""
+        return {**self.gate.as_dict(), "gate_passed": self.gate.passed, "passed": self.promote,
+                "reason": self.reason, "pinned": self.pinned, "pinned_version": self.pinned_version,
+                "forced": self.forced}
+
+
+def decide_promotion(
+    *,
+    candidate_score: float,
+    champion_score: float | None,
+    margin: float,
+    metric: str = "f1_macro",
+    pin: Pin | None = None,
+    force: bool = False,
+) -> PromotionDecision:
+    """The one decision every automatic path calls: the gate, unless a person pinned the champion.
+
+    A pin keeps the champion whatever the scores say (recorded with `pinned=True`); `force` lets the gate decide
+    despite a pin.
+    """
+    gate = decide(candidate_score=candidate_score, reference_score=champion_score, margin=margin, metric=metric)
+    if pin is None:
+        return PromotionDecision(gate.passed, gate, gate.reason)
+    if force:
+        reason = f"pin on version {pin.version} overridden by --force; {gate.reason}"
+        return PromotionDecision(gate.passed, gate, reason, pinned_version=pin.version, forced=True)
+    would = "promoted" if gate.passed else "rejected"
+    reason = (f"champion pinned to version {pin.version} by {pin.by} ({pin.reason}): kept; the gate alone would "
+              f"have {would} it ({gate.reason}); `iris-mlops models unpin` or `train --force` lets the gate decide")
+    return PromotionDecision(False, gate, reason, pinned=True, pinned_version=pin.version)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A person's decision that the champion stays where they put it: which version, who, when and why."""
+
+    version: str
+    by: str
+    at: str
+    reason: str

@@ -1,7 +1,8 @@
 """The model registry: register every trained model as `challenger`, gate it against `champion`.
 
 Both models are scored by the same function on the same held-out rows (same table version, same
-split); the relative-margin rule lives in `iris_mlops.ml.gate`. The first model becomes champion.
+split); the relative-margin rule and the pin rule live in `iris_mlops.ml.gate`. The first model becomes
+champion. A champion a person promoted stays pinned (`iris_mlops.ml.pins`) until unpinned or a forced run.
 Works on the local SQLite registry and on Unity Catalog (aliases and tags only, no stages).
 """
 
@@ -10,12 +11,12 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from iris_mlops.errors import ModelError
-from iris_mlops.ml.gate import GateDecision, decide
+from iris_mlops.ml.gate import Pin, PromotionDecision, decide_promotion
 from iris_mlops.ml.metrics import PRIMARY_METRIC
+from iris_mlops.ml.pins import clear_pin, read_pin, set_pin
 from iris_mlops.ml.tracking import first_line
 
 if TYPE_CHECKING:
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+MODEL_DESCRIPTION = (
+    "Iris species classifier (setosa, versicolor, virginica) from the four raw measurements; feature engineering "
+    "is inside the model. Every version is registered as @challenger; the promotion gate moves @champion unless "
+    "a person pinned it (`iris-mlops models promote`). Lineage: the version's tags and `iris-mlops models describe`."
+)
 
 
 @dataclass(frozen=True)
@@ -35,11 +41,16 @@ class GateOutcome:
     version: str
     previous_champion: str | None
     champion: str
-    decision: GateDecision
+    decision: PromotionDecision
 
     @property
     def promoted(self) -> bool:
-        return self.decision.passed
+        return self.decision.promote
+
+    @property
+    def pinned(self) -> bool:
+        """True when a person's pin kept the champion."""
+        return self.decision.pinned
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for --json output."""
@@ -91,29 +102,26 @@ def score_model(model_uri: str, frame: pd.DataFrame) -> float:
 
 def register_and_gate(
     *, model_uri: str, run_id: str, model_name: str, test_frame: pd.DataFrame, margin: float,
-    tags: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None, force: bool = False,
 ) -> GateOutcome:
     """Register `model_uri` as a new version of `model_name`, alias it `challenger`, then gate it.
 
     The challenger and the current champion are both scored on `test_frame` (the challenger's held-out
-    rows: raw measurements + species). The challenger becomes `champion` when `gate.decide` passes
-    (always for the first model). The decision is logged to the run `run_id` and tagged on the version.
+    rows: raw measurements + species). The challenger becomes `champion` when `gate.decide_promotion` says so
+    (always for the first model; never while a person's pin holds, unless `force`, which also lifts the pin
+    when the challenger wins). The decision is logged to the run `run_id` and tagged on the version.
     """
-    import mlflow
-
     registry = client()
-    try:
-        version = mlflow.register_model(model_uri, model_name, tags=tags).version
-        registry.set_registered_model_alias(model_name, CHALLENGER, version)
-    except Exception as exc:
-        raise ModelError(f"cannot register {model_uri} as {model_name}: {first_line(exc)}") from None
+    version = _register(registry, model_uri, model_name, tags)
     champion = alias_version(registry, model_name, CHAMPION)
     challenger_score = score_model(f"models:/{model_name}/{version}", test_frame)
     champion_score = score_model(f"models:/{model_name}/{champion.version}", test_frame) if champion else None
-    decision = decide(candidate_score=challenger_score, reference_score=champion_score, margin=margin,
-                      metric=PRIMARY_METRIC)
-    if decision.passed:
+    decision = decide_promotion(candidate_score=challenger_score, champion_score=champion_score, margin=margin,
+                                metric=PRIMARY_METRIC, pin=read_pin(registry, model_name), force=force)
+    if decision.promote:
         registry.set_registered_model_alias(model_name, CHAMPION, version)
+        if decision.forced:
+            clear_pin(registry, model_name)
     previous = str(champion.version) if champion else None
     now_champion = str(version) if decision.passed else str(previous)
     outcome = GateOutcome(model_name, str(version), previous, now_champion, decision)
@@ -121,24 +129,45 @@ def register_and_gate(
     return outcome
 
 
+def _register(registry: MlflowClient, model_uri: str, model_name: str, tags: dict[str, str] | None) -> str:
+    """A new version of `model_name` aliased `challenger`; the model gets its description when it is new."""
+    import mlflow
+
+    try:
+        version = str(mlflow.register_model(model_uri, model_name, tags=tags).version)
+        registry.set_registered_model_alias(model_name, CHALLENGER, version)
+        if not registry.get_registered_model(model_name).description:
+            registry.update_registered_model(model_name, description=MODEL_DESCRIPTION)
+    except Exception as exc:
+        raise ModelError(f"cannot register {model_uri} as {model_name}: {first_line(exc)}") from None
+    return version
+
+
 def _record(registry: MlflowClient, outcome: GateOutcome, *, run_id: str) -> None:
     """The decision on the training run (metrics, tags, JSON) and on the model version (tags)."""
     decision = outcome.decision
-    verdict = "promoted" if outcome.promoted else "rejected"
+    verdict = "promoted" if outcome.promoted else ("kept_pinned" if outcome.pinned else "rejected")
     registry.log_metric(run_id, f"gate_challenger_{decision.metric}", decision.candidate_score)
     if decision.reference_score is not None:
         registry.log_metric(run_id, f"gate_champion_{decision.metric}", decision.reference_score)
     registry.log_dict(run_id, outcome.as_dict(), "gate_decision.json")
     for key, value in {"gate.decision": verdict, "gate.reason": decision.reason, "gate.model_version": outcome.version,
-                       "gate.previous_champion": outcome.previous_champion or "none"}.items():
+                       "gate.previous_champion": outcome.previous_champion or "none",
+                       "gate.pinned": str(decision.pinned).lower()}.items():
         registry.set_tag(run_id, key, value)
-    for key, value in {"gate_decision": verdict, "gate_reason": decision.reason,
-                       PRIMARY_METRIC: f"{decision.candidate_score:.6f}"}.items():
+    version_tags = {"gate_decision": verdict, "gate_reason": decision.reason[:5000],
+                    PRIMARY_METRIC: f"{decision.candidate_score:.6f}"}
+    if decision.pinned_version:
+        version_tags["gate_pinned_version"] = decision.pinned_version
+    for key, value in version_tags.items():
         registry.set_model_version_tag(outcome.model_name, outcome.version, key, value)
 
 
 def promote(model_name: str, version: str, *, reason: str, who: str | None = None) -> str | None:
-    """Move `champion` to `version` by hand, recording who and why on the version; returns the previous champion."""
+    """Move `champion` to `version` by hand and pin it there, recording who, when and why; returns the previous one.
+
+    The automatic gate leaves a pinned champion alone until `unpin` (or a forced training run).
+    """
     registry = client()
     try:
         registry.get_model_version(model_name, version)
@@ -146,17 +175,27 @@ def promote(model_name: str, version: str, *, reason: str, who: str | None = Non
         raise ModelError(f"model {model_name} has no version {version}: {first_line(exc)}") from None
     previous = alias_version(registry, model_name, CHAMPION)
     registry.set_registered_model_alias(model_name, CHAMPION, version)
-    tags = {"promoted_by": who or current_user(), "promotion_reason": reason,
-            "promoted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    pin = set_pin(registry, model_name, version=version, by=who or current_user(), reason=reason)
+    tags = {"promoted_by": pin.by, "promotion_reason": reason, "promoted_at": pin.at,
             "previous_champion": str(previous.version) if previous else "none"}
     for key, value in tags.items():
         registry.set_model_version_tag(model_name, version, key, value)
     return str(previous.version) if previous else None
 
 
+def unpin(model_name: str) -> Pin | None:
+    """Let the automatic gate move `champion` again; returns the pin that was lifted (None when there was none)."""
+    return clear_pin(client(), model_name)
+
+
 def current_user() -> str:
-    """Who is promoting: $DATABRICKS_USER, $USER or $USERNAME, else the OS account."""
-    for key in ("DATABRICKS_USER", "USER", "USERNAME"):
+    """Who is acting: $DATABRICKS_USER, the workspace user on a Databricks registry, $USER or $USERNAME, else the OS."""
+    if os.environ.get("DATABRICKS_USER"):
+        return os.environ["DATABRICKS_USER"]
+    workspace_user = _databricks_user()
+    if workspace_user:
+        return workspace_user
+    for key in ("USER", "USERNAME"):
         if os.environ.get(key):
             return os.environ[key]
     try:
@@ -165,37 +204,15 @@ def current_user() -> str:
         return "unknown"
 
 
-def list_versions(model_name: str) -> list[dict[str, Any]]:
-    """Every version of `model_name`, newest first: aliases, run, metrics and the gate's verdict."""
-    from mlflow.exceptions import MlflowException
+def _databricks_user() -> str | None:
+    """The signed-in workspace user when the registry is Databricks' (None locally or when it cannot be read)."""
+    import mlflow
 
-    registry = client()
-    try:
-        versions = registry.search_model_versions(f"name = '{model_name}'")
-    except MlflowException as exc:
-        raise ModelError(f"cannot list versions of {model_name}: {first_line(exc)}") from None
-    aliases: dict[str, list[str]] = {}
-    if versions:  # search results do not carry aliases on every store: read them from the model
-        for alias, version in registry.get_registered_model(model_name).aliases.items():
-            aliases.setdefault(str(version), []).append(alias)
-    rows = []
-    for mv in sorted(versions, key=lambda v: int(v.version), reverse=True):
-        metrics = registry.get_run(mv.run_id).data.metrics if mv.run_id else {}
-        rows.append({
-            "version": str(mv.version),
-            "aliases": sorted(aliases.get(str(mv.version), [])),
-            "run_id": mv.run_id,
-            "created": _iso(mv.creation_timestamp),
-            "f1_macro": metrics.get("f1_macro"),
-            "accuracy": metrics.get("accuracy"),
-            "feature_version": (mv.tags or {}).get("feature_version"),
-            "gate": (mv.tags or {}).get("gate_decision"),
-            "promoted_by": (mv.tags or {}).get("promoted_by"),
-        })
-    return rows
-
-
-def _iso(millis: int | None) -> str | None:
-    if millis is None:
+    if not str(mlflow.get_registry_uri()).startswith("databricks"):
         return None
-    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).isoformat(timespec="seconds")
+    try:
+        from databricks.sdk import WorkspaceClient
+
+        return WorkspaceClient().current_user.me().user_name
+    except Exception:  # no credentials or no network: fall back to the OS account
+        return None

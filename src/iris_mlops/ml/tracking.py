@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shlex
 import threading
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iris_mlops import logs
 from iris_mlops.errors import ModelError
 
 if TYPE_CHECKING:
@@ -26,6 +26,13 @@ if TYPE_CHECKING:
 _HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
 # Creating a SQLite store runs MLflow's schema migrations: one thread at a time (see prepare_local_store).
 _STORE_LOCK = threading.Lock()
+EXPERIMENT_DESCRIPTION = (
+    "iris-mlops training runs: `train` (random forest), `automl` (six families, nested runs per family and trial) "
+    "and `eda-benchmark`. Each run records the feature table and version it read, the feature version and the "
+    "commit (tags iris_mlops.*); the registered model is iris_classifier (@champion, @challenger)."
+)
+# MLflow 3's UI opens an experiment on the view its kind names; without the tag it may guess GenAI (traces).
+EXPERIMENT_TAGS = {"mlflow.note.content": EXPERIMENT_DESCRIPTION, "mlflow.experimentKind": "custom_model_development"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def configure_mlflow(settings: Settings) -> MlflowTarget:
     """
     import mlflow
 
-    _quiet_logs()
+    logs.quiet_mlflow(settings.home)
     for key, value in _HTTP_DEFAULTS.items():
         os.environ.setdefault(key, value)
     tracking, registry = default_uris(settings)
@@ -78,6 +85,10 @@ def configure_mlflow(settings: Settings) -> MlflowTarget:
             experiment = mlflow.get_experiment_by_name(name)
         experiment_id = experiment.experiment_id if experiment else mlflow.create_experiment(name, artifacts)
         mlflow.set_experiment(experiment_id=experiment_id)
+        existing = experiment.tags if experiment else {}
+        for key, value in EXPERIMENT_TAGS.items():
+            if key not in existing:
+                mlflow.set_experiment_tag(key, value)
     except Exception as exc:  # any client, HTTP or database failure: the store is unusable
         raise ModelError(f"MLflow tracking store {tracking} cannot be reached: {first_line(exc)}") from None
     return MlflowTarget(tracking, registry, name, str(experiment_id), settings.model_full_name, artifacts)
@@ -94,7 +105,7 @@ def prepare_local_store(settings: Settings) -> None:
         return
     from mlflow import MlflowClient
 
-    _quiet_logs()
+    logs.quiet_mlflow(settings.home)
     Path(settings.home).mkdir(parents=True, exist_ok=True)
     with _STORE_LOCK:
         client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
@@ -107,9 +118,3 @@ def first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     text = lines[0] if lines else type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _quiet_logs() -> None:
-    # Alembic prints every migration when MLflow creates a SQLite store; MLflow's INFO lines are noise here.
-    for name in ("alembic", "mlflow"):
-        logging.getLogger(name).setLevel(logging.WARNING)

@@ -11,12 +11,18 @@ from typing import Any
 from iris_mlops.quality.results import ExpectationResult, SuiteResult, jsonable
 
 STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #ddd;padding:4px 6px;
-text-align:left;vertical-align:top}th{background:#f4f4f4}.passed{color:#1a7f37;font-weight:600}
-.failed{color:#cf222e;font-weight:600}.warned{color:#9a6700;font-weight:600}code{font-size:.8rem}
-details{margin:.2rem 0}.meta{color:#666;font-size:.85rem}
+*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1400px;padding:0 1rem;
+color:#222}h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;table-layout:fixed;font-size:.85rem;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f4f4f4}
+.passed{color:#1a7f37;font-weight:600}.failed{color:#cf222e;font-weight:600}.warned{color:#9a6700;font-weight:600}
+code{font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}details{margin:.2rem 0}
+.meta{color:#666;font-size:.85rem;overflow-wrap:anywhere}.rows{overflow-x:auto;max-width:100%}
 """
+# Fixed widths (table-layout: fixed) so that long values wrap inside their cell instead of widening the page.
+SECTION_COLUMNS = (("status", 7), ("severity", 7), ("expectation", 16), ("column", 9), ("expected", 16),
+                   ("observed", 16), ("unexpected", 8), ("sample of failing rows", 21))
 
 
 def render(results: Sequence[SuiteResult], *, title: str) -> str:
@@ -59,11 +65,10 @@ def _overview(results: Sequence[SuiteResult]) -> str:
 def _section(result: SuiteResult) -> str:
     meta = (f"run {_e(result.run_id)} · validated {result.finished_at:%Y-%m-%d %H:%M:%S} UTC · "
             f"timings {_e(json.dumps(result.timings))} · jobs {_e(json.dumps(result.spark_jobs))}")
-    head = "<tr><th>status</th><th>severity</th><th>expectation</th><th>column</th><th>expected</th>" \
-           "<th>observed</th><th>unexpected</th><th>sample of failing rows</th></tr>"
+    head = "".join(f"<th style='width:{w}%'>{name}</th>" for name, w in SECTION_COLUMNS)
     rows = "".join(_row(r) for r in result.results)
     return f"<h2>{_e(result.table)} — {_e(result.suite)}@{_e(result.suite_version)}</h2>" \
-           f"<p class='meta'>{meta}</p><table>{head}{rows}</table>"
+           f"<p class='meta'>{meta}</p><table><tr>{head}</tr>{rows}</table>"
 
 
 def _row(r: ExpectationResult) -> str:
@@ -87,7 +92,8 @@ def _samples(r: ExpectationResult) -> str:
         head = "".join(f"<th>{_e(c)}</th>" for c in columns)
         body = "".join("<tr>" + "".join(f"<td>{_e(_text(row.get(c)))}</td>" for c in columns) + "</tr>"
                        for row in r.failing_rows)
-        return f"<details><summary>{len(r.failing_rows)} rows</summary><table><tr>{head}</tr>{body}</table></details>"
+        return (f"<details><summary>{len(r.failing_rows)} rows</summary><div class='rows'><table><tr>{head}</tr>"
+                f"{body}</table></div></details>")
     if r.unexpected_sample:
         return _e(_text(r.unexpected_sample))
     return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from iris_mlops.progress import step
 from iris_mlops.tasks.command import TaskResult, task
 from iris_mlops.tasks.context import TaskContext
 from iris_mlops.timing import Timings
@@ -37,6 +38,7 @@ class AutomlResult(TaskResult):
 def run_automl_task(ctx: TaskContext) -> AutomlResult:
     """AutoML on the current feature table version: leaderboard, winner, held-out score, gate decision."""
     from iris_mlops.automl.flow import run_automl
+    from iris_mlops.automl.runner import plan
     from iris_mlops.ml.data import load_training_frame
     from iris_mlops.ml.tracking import configure_mlflow
 
@@ -52,7 +54,8 @@ def run_automl_task(ctx: TaskContext) -> AutomlResult:
         f"searching {len(cfg.family_order)} families ({cfg.search}, up to {cfg.trials_per_family} trials each, "
         f"{cfg.folds}-fold CV) on {data.table} version {data.version}"
     )
-    result = run_automl(data, settings, target, run_id=ctx.run_id, echo=ctx.echo, tags=ctx.mlflow_tags,
-                        timings=timings)
+    with step("AutoML trials", total=len(plan(cfg))) as shown:
+        result = run_automl(data, settings, target, run_id=ctx.run_id, echo=ctx.echo, tags=ctx.mlflow_tags,
+                            timings=timings, on_progress=shown)
     ctx.echo(f"MLflow UI: {target.ui_command()}")
     return AutomlResult(**result, ui_command=target.ui_command())

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from iris_mlops import progress
 from iris_mlops.config import Settings, load_settings
 from iris_mlops.errors import IrisMlopsError
+from iris_mlops.logs import configure_logging
 from iris_mlops.runtime import home_lock, resolve_run_id
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ class TaskContext:
     def echo(self, message: str) -> None:
         """Progress for humans, on stderr so that --json output stays clean on stdout."""
         if not self.quiet:
-            typer.echo(f"[{self.name}] {message}", err=True)
+            progress.echo(f"[{self.name}] {message}")
 
     @property
     def mlflow_tags(self) -> dict[str, str]:
@@ -92,6 +94,7 @@ def task_context(
     """Resolve settings, take the home lock (local store only), and turn user errors into one line + exit code."""
     with user_errors():
         settings = load_task_settings(env, catalog, schema)
+        configure_logging(settings.home)  # library and JVM chatter to <home>/logs, unless verbose
         ctx = TaskContext(name=name, settings=settings, run_id=resolve_run_id(run_id), quiet=quiet,
                           git_commit=resolve_git_commit(git_commit))
         if settings.store == "local_delta":

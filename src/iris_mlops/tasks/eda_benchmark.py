@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from iris_mlops.progress import step
 from iris_mlops.tasks.command import TaskResult, task
 from iris_mlops.tasks.context import TaskContext
 from iris_mlops.timing import Timings
@@ -99,8 +100,9 @@ def _benchmark(
 
     cfg = ctx.settings.benchmark
     ctx.echo(f"benchmark: {len(cfg.models)} models, {cfg.repeats}×{cfg.folds}-fold stratified CV on {len(train)} rows")
-    with timings.phase("benchmark_fit"):
-        scores, records = benchmark(train, cfg)
+    folds = len(cfg.models) * cfg.folds * cfg.repeats
+    with timings.phase("benchmark_fit"), step("benchmark folds", total=folds) as shown:
+        scores, records = benchmark(train, cfg, on_progress=shown)
     with timings.phase("chart_rendering"):
         chart = benchmark_scores(records)
     meta = {
@@ -151,7 +153,7 @@ def _eda(
         "training rows (importances)": str(len(train)),
         "run id": ctx.run_id,
     }
-    with timings.phase("chart_rendering"):
+    with timings.phase("chart_rendering"), step("EDA charts") as shown:
         report = make_report(
             data.frame,
             train,
@@ -160,6 +162,7 @@ def _eda(
             seed=ctx.settings.seed,
             facts=facts,
             benchmark=read_leaderboard(ctx.settings.reports_dir),
+            on_progress=shown,
         )
     with timings.phase("mlflow_logging"):
         client.log_artifact(parent, str(report.path), "eda")

@@ -28,7 +28,10 @@ class BundleError(ConfigError):
 
 
 def find_bundle_root(start: Path | None = None) -> Path:
-    """The folder holding databricks.yml: $IRIS_MLOPS_BUNDLE_DIR, else `start` (default: cwd) or a parent."""
+    """The folder holding databricks.yml: $IRIS_MLOPS_BUNDLE_DIR, `start` (default cwd) or a parent, or the packaged.
+
+    The packaged copy (iris_mlops/bundle in the wheel) makes `iris-mlops run` work from any folder.
+    """
     explicit = os.environ.get(BUNDLE_DIR_ENV)
     if explicit:
         root = Path(explicit)
@@ -36,9 +39,25 @@ def find_bundle_root(start: Path | None = None) -> Path:
         return root.resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if any((folder / name).is_file() for name in ROOT_FILE_NAMES):
+        if _has_root_file(folder):
             return folder
+    packaged = packaged_bundle_dir()
+    if packaged is not None:
+        return packaged
     raise BundleError(f"no databricks.yml in {here} or its parents: run from the project or set {BUNDLE_DIR_ENV}")
+
+
+def packaged_bundle_dir() -> Path | None:
+    """The job definitions shipped with the package (iris_mlops/bundle in a wheel, the checkout's root), or None."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "bundle", package.parents[1]):
+        if _has_root_file(folder) and (folder / "resources").is_dir():
+            return folder
+    return None
+
+
+def _has_root_file(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in ROOT_FILE_NAMES)
 
 
 def find_root_file(bundle_dir: Path) -> Path:

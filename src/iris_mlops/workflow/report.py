@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from iris_mlops import progress
+
 if TYPE_CHECKING:
     from iris_mlops.workflow.runner import RunResult
 
 
 def _stderr(message: str) -> None:
-    typer.echo(message, err=True)
+    progress.echo(message)  # above a live progress line, when a task shows one
 
 
 def _stdout(message: str) -> None:

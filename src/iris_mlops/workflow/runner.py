@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -21,6 +22,9 @@ from iris_mlops.workflow.report import Reporter
 from iris_mlops.workflow.resolve import dynamic_values, reference_values, resolve_dynamic, resolve_references
 from iris_mlops.workflow.semantics import RunState, Status, evaluate_run_if, leaves, run_state, select_tasks
 from iris_mlops.workflow.warmup import start_warm_up
+
+if TYPE_CHECKING:
+    from iris_mlops.config import Settings
 
 ConsoleScript = Callable[[list[str]], Any]
 Resolver = Callable[[str, str], ConsoleScript]
@@ -223,20 +227,24 @@ def execute_job(
 ) -> RunResult:
     """Run a job locally and return its result; configuration problems raise IrisMlopsError.
 
-    With `warm` (and the local store), Spark and the MLflow store start in the background as the run begins.
+    With `warm` (and the local store), Spark and the MLflow store start in the background as the run begins;
+    at the end the run's HTML summary is written under <reports>/runs.
     """
     from iris_mlops.config import load_settings
+    from iris_mlops.logs import configure_logging
     from iris_mlops.runtime import home_lock, new_run_id
 
     job, document = load_job(job_name, bundle_dir)
     selected = select_tasks(job, only=only, from_task=from_task)
     settings = load_settings(env)
+    configure_logging(settings.home)  # before the warm-up starts Spark: its JVM writes to this home's log
     config = settings.model_dump(by_alias=True, mode="json")
     references = reference_values(document, target=settings.env, config=config)
     reporter = reporter or Reporter()
     runner = LocalRunner(job, references, new_run_id(), resolver=resolver, sleep=sleep, reporter=reporter,
                          max_parallel=max_parallel)
     reporter.header(job.key, settings.env, runner.run_id, selected, len(job.tasks))
+    started, page = datetime.now(timezone.utc), None
     if settings.store == "local_delta":
         with home_lock(settings.home):  # re-entrant: each task takes it again
             warm_up = start_warm_up(settings, [t for t in job.tasks if t.key in selected]) if warm else None
@@ -245,10 +253,28 @@ def execute_job(
             finally:
                 if warm_up is not None:
                     warm_up.finish()
+            page = _write_summary(result, job, settings=settings, started_at=started, reporter=reporter)
     else:
         result = runner.run(selected)
+    if page is not None:
+        reporter.progress(f"[workflow] run summary: {page}  (iris-mlops report --open)")
     reporter.summary(result)
     return result
+
+
+def _write_summary(
+    result: RunResult, job: Job, *, settings: Settings, started_at: datetime, reporter: Reporter
+) -> Path | None:
+    """The run's summary page; a failure to write it is reported in one line and never fails the run."""
+    from iris_mlops.workflow.run_summary import write_run_summary
+
+    try:
+        return write_run_summary(result, job, settings=settings, started_at=started_at)
+    except Exception as exc:  # the summary reads tables and MLflow: whatever breaks there, the run stands
+        logging.getLogger(__name__).exception("run summary not written")
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        reporter.progress(f"[workflow] run summary not written ({type(exc).__name__}: {first}); see the log file")
+        return None
 
 
 def run_job(job_name: str, *, env: str | None = None, only: Sequence[str] | str | None = None,
