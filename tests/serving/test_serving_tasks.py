@@ -266,7 +266,7 @@ def test_run_deploy_serving_without_champion_is_skipped(ctx: TaskContext, fake: 
 
 def test_run_deploy_serving_workspace_refusal_is_one_line(ctx: TaskContext, httpserver: Any,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from iris_mlops.commands.workspace import WorkspaceError
+    from iris_mlops.serving.endpoint import EndpointError
     from iris_mlops.tasks.serving import run_deploy_serving
 
     monkeypatch.setenv("DATABRICKS_HOST", httpserver.url_for("/").rstrip("/"))
@@ -274,5 +274,5 @@ def test_run_deploy_serving_workspace_refusal_is_one_line(ctx: TaskContext, http
     monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(ctx.settings.home / "no-databrickscfg"))
     httpserver.expect_request("/api/2.0/serving-endpoints/iris-classifier").respond_with_json(
         {"error_code": "PERMISSION_DENIED", "message": "no CAN_MANAGE on serving endpoints"}, status=403)
-    with pytest.raises(WorkspaceError, match="authentication failed"):
+    with pytest.raises(EndpointError, match="serving endpoint iris-classifier: PermissionDenied: no CAN_MANAGE"):
         run_deploy_serving(ctx)

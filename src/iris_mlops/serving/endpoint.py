@@ -61,8 +61,30 @@ class EndpointOutcome:
     changes: tuple[str, ...] = ()
 
 
+def connect() -> WorkspaceClient:
+    """A workspace client from the environment (DATABRICKS_HOST/TOKEN, a profile, or the job's own identity)."""
+    from databricks.sdk import WorkspaceClient
+
+    try:
+        return WorkspaceClient()
+    except ValueError as exc:  # the SDK's "cannot configure default credentials"
+        raise EndpointError(f"no usable Databricks credentials: {_first_line(exc)}") from None
+
+
 def ensure_endpoint(workspace: WorkspaceClient, spec: EndpointSpec) -> EndpointOutcome:
     """Create or update the endpoint so that it serves `spec`; no call that changes anything when it already does."""
+    from databricks.sdk.errors import DatabricksError
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+
+    try:
+        return _ensure(workspace, spec)
+    except DatabricksError as exc:
+        raise EndpointError(f"serving endpoint {spec.name}: {type(exc).__name__}: {_first_line(exc)}") from None
+    except RequestsConnectionError:
+        raise EndpointError(f"cannot reach the workspace {workspace.config.host}: check DATABRICKS_HOST") from None
+
+
+def _ensure(workspace: WorkspaceClient, spec: EndpointSpec) -> EndpointOutcome:
     from databricks.sdk.errors import NotFound
 
     try:
@@ -83,6 +105,10 @@ def ensure_endpoint(workspace: WorkspaceClient, spec: EndpointSpec) -> EndpointO
     workspace.serving_endpoints.update_config(spec.name, served_entities=[_entity_input(spec)],
                                               auto_capture_config=capture)
     return EndpointOutcome("updated", spec.name, spec.version, previous, changes)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _settings(config: Any) -> dict[str, Any]:

@@ -270,7 +270,7 @@ def run_deploy_serving(ctx: TaskContext, *, workspace: WorkspaceClient | None = 
     """Create or update the Databricks serving endpoint for the champion; skipped (exit 0) when there is none."""
     from iris_mlops.ml.registry import alias_version, client
     from iris_mlops.ml.tracking import configure_mlflow
-    from iris_mlops.serving.endpoint import EndpointSpec, ensure_endpoint
+    from iris_mlops.serving.endpoint import EndpointSpec, connect, ensure_endpoint
 
     settings, config = ctx.settings, ctx.settings.serving
     configure_mlflow(settings)
@@ -282,11 +282,7 @@ def run_deploy_serving(ctx: TaskContext, *, workspace: WorkspaceClient | None = 
                         workload_size=config.workload_size, scale_to_zero=config.scale_to_zero,
                         catalog=settings.catalog, schema_name=settings.schema_name,
                         table_prefix=config.inference_table_prefix)
-    from iris_mlops.commands.workspace import client as workspace_client
-    from iris_mlops.commands.workspace import workspace_errors
-
-    with workspace_errors():
-        outcome = ensure_endpoint(workspace or workspace_client(), spec)
+    outcome = ensure_endpoint(workspace or connect(), spec)
     ctx.echo(f"serving endpoint {outcome.name}: {outcome.action} (version {outcome.version}"
              + (f", was {outcome.previous_version})" if outcome.previous_version else ")"))
     return DeployServingResult(outcome.action, outcome.name, outcome.version, outcome.previous_version,
