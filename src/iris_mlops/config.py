@@ -215,6 +215,7 @@ class ServingConfig(Frozen):
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
     flush_rows: int = Field(default=500, ge=1)  # the request log is written when this many rows wait...
     flush_seconds: float = Field(default=5.0, gt=0)  # ...or this long after the last write
+    deploy_endpoint: bool = True  # False (conf/local.yml): deploy-serving skips, a local run has no workspace
     endpoint_name: str = "iris-classifier"
     workload_size: Literal["Small", "Medium", "Large"] = "Small"
     scale_to_zero: bool = True

@@ -243,9 +243,25 @@ def test_run_ab_report_without_predictions_table_is_one_line(spark_ctx: TaskCont
         run_ab_report(spark_ctx)
 
 
-def test_run_deploy_serving_creates_then_leaves_the_endpoint_alone(ctx: TaskContext, fake: Any) -> None:
+@pytest.fixture()
+def deploy_ctx(ctx: TaskContext, monkeypatch: pytest.MonkeyPatch) -> TaskContext:
+    """The context with deploy_endpoint on (conf/local.yml turns it off)."""
+    from iris_mlops.config import load_settings
+
+    monkeypatch.setenv("IRIS_MLOPS_SERVING__DEPLOY_ENDPOINT", "true")
+    return TaskContext(name="deploy-serving", settings=load_settings("local"), run_id="r", quiet=True)
+
+
+def test_run_deploy_serving_is_skipped_where_deploy_endpoint_is_off(ctx: TaskContext, fake: Any) -> None:
     from iris_mlops.tasks.serving import run_deploy_serving
 
+    assert run_deploy_serving(ctx).action == "skipped" and fake.calls == []
+
+
+def test_run_deploy_serving_creates_then_leaves_the_endpoint_alone(deploy_ctx: TaskContext, fake: Any) -> None:
+    from iris_mlops.tasks.serving import run_deploy_serving
+
+    ctx = deploy_ctx
     first = run_deploy_serving(ctx)
     second = run_deploy_serving(ctx)
     assert (first.action, first.version, second.action) == ("created", "1", "unchanged")
@@ -260,12 +276,14 @@ def test_run_deploy_serving_without_champion_is_skipped(ctx: TaskContext, fake: 
     from iris_mlops.tasks.serving import run_deploy_serving
 
     monkeypatch.setenv("IRIS_MLOPS_MLFLOW__MODEL_NAME", "never_trained")
+    monkeypatch.setenv("IRIS_MLOPS_SERVING__DEPLOY_ENDPOINT", "true")
     bare = TaskContext(name="deploy-serving", settings=load_settings("local"), run_id="r", quiet=True)
     assert run_deploy_serving(bare).action == "skipped" and fake.calls == []
 
 
-def test_run_deploy_serving_workspace_refusal_is_one_line(ctx: TaskContext, httpserver: Any,
+def test_run_deploy_serving_workspace_refusal_is_one_line(deploy_ctx: TaskContext, httpserver: Any,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = deploy_ctx
     from iris_mlops.serving.endpoint import EndpointError
     from iris_mlops.tasks.serving import run_deploy_serving
 

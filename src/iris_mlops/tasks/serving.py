@@ -273,6 +273,9 @@ def run_deploy_serving(ctx: TaskContext, *, workspace: WorkspaceClient | None = 
     from iris_mlops.serving.endpoint import EndpointSpec, connect, ensure_endpoint
 
     settings, config = ctx.settings, ctx.settings.serving
+    if not config.deploy_endpoint:
+        ctx.echo(f"serving.deploy_endpoint is off in env {settings.env}: no serving endpoint to deploy (skipped)")
+        return DeployServingResult("skipped", config.endpoint_name, None)
     configure_mlflow(settings)
     champion = alias_version(client(), settings.model_full_name, CHAMPION)
     if champion is None:
