@@ -130,3 +130,14 @@ def test_unknown_route_is_404_json(running: RunningServer) -> None:
 def test_body_over_the_limit_is_413(running: RunningServer) -> None:
     status, body = call(running, "/invocations", b" " * 200_000)
     assert status == 413 and "exceeds the limit" in body["message"]
+
+
+def test_get_invocations_is_405_json(running: RunningServer) -> None:
+    status, body = call(running, "/invocations")
+    assert status == 405 and body["message"] == "use POST for /invocations"
+
+
+def test_a_stopping_server_answers_503(running: RunningServer) -> None:
+    assert running.server.drain(1.0)
+    status, body = post(running, {"inputs": [SETOSA]})
+    assert status == 503 and body["error_code"] == "TEMPORARILY_UNAVAILABLE"

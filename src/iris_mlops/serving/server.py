@@ -76,6 +76,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(self.scoring.app.describe()).encode(), JSON_TYPE)
         elif path == "/version":
             self._send(200, _mlflow_version().encode(), "text/plain")
+        elif path == "/invocations":
+            self._error(RequestError("use POST for /invocations", status=405, error_code="METHOD_NOT_ALLOWED"))
         else:
             self._error(RequestError(f"no route {path}: use /ping, /health, /version or POST /invocations",
                                      status=404, error_code="ENDPOINT_NOT_FOUND"))
