@@ -294,3 +294,32 @@ def test_run_deploy_serving_workspace_refusal_is_one_line(deploy_ctx: TaskContex
         {"error_code": "PERMISSION_DENIED", "message": "no CAN_MANAGE on serving endpoints"}, status=403)
     with pytest.raises(EndpointError, match="serving endpoint iris-classifier: PermissionDenied: no CAN_MANAGE"):
         run_deploy_serving(ctx)
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from iris_mlops.cli import app
+
+    done = CliRunner().invoke(app, list(args))
+    return done.exit_code, done.stdout, done.stderr
+
+
+def test_cli_ab_report_prints_the_verdict_and_json(spark_ctx: TaskContext) -> None:
+    _write_predictions(spark_ctx, _scored_rows(60, {"champion": 0.9, "challenger": 0.9}, labelled=True))
+    code, out, err = _cli("ab", "report", "--catalog", spark_ctx.settings.catalog)
+    assert code == 0, err
+    assert "verdict: keep collecting" in out and "mcnemar_exact" in out and "champion version 1" in out
+    code, out, _ = _cli("ab", "report", "--catalog", spark_ctx.settings.catalog, "--json")
+    data = json.loads(out)
+    assert (data["verdict"], data["design"], data["observed"]) == ("keep collecting", "paired", 60)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--challenger-share", "1.5"], "challenger share 1.5 is outside 0–1"),
+    (["--alias", "nope"], "has no version with alias 'nope'"),
+    (["--mode", "canary"], "A/B mode 'canary' is unknown"),
+])
+def test_cli_serve_bad_input_is_one_line_exit_2(ctx: TaskContext, args: list[str], message: str) -> None:
+    code, _, err = _cli("serve", "--port", "0", *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
