@@ -63,3 +63,11 @@ def test_ensure_endpoint_refuses_while_another_update_is_pending(fake: Any) -> N
     with pytest.raises(EndpointError, match="being updated to version 5"):
         ensure_endpoint(_workspace(), _spec("4"))
     assert ensure_endpoint(_workspace(), _spec("5")).action == "unchanged"
+
+
+def test_deploy_serving_task_skips_on_a_local_run(home: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from iris_mlops.entrypoints import run_task
+
+    assert run_task("deploy-serving", ["--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["action"], result["endpoint"]) == ("skipped", "iris-classifier")

@@ -323,3 +323,34 @@ def test_cli_ab_report_prints_the_verdict_and_json(spark_ctx: TaskContext) -> No
 def test_cli_serve_bad_input_is_one_line_exit_2(ctx: TaskContext, args: list[str], message: str) -> None:
     code, _, err = _cli("serve", "--port", "0", *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow  # a server process
+def test_serve_command_in_its_own_process_stops_cleanly_on_sigterm(ctx: TaskContext, registry_home: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    env = {**os.environ, "IRIS_MLOPS_HOME": str(registry_home), "IRIS_MLOPS_SERVING__FLUSH_SECONDS": "3600",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    server = subprocess.Popen([sys.executable, "-c", "from iris_mlops.cli import main; main()", "serve", "--port", "0",
+                               "--run-id", "proc-1", "--json"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        line = server.stderr.readline()
+        url = re.search(r"on (http://\S+)/invocations", line)
+        assert url, line
+        body = json.dumps({"inputs": ROWS}).encode()
+        request = urllib.request.Request(url.group(1) + "/invocations", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert len(json.loads(response.read())["predictions"]) == 3
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert server.returncode == 0, err
+    assert json.loads(out)["records_written"] == 3
+    rows = _predictions(ctx)
+    assert set(rows.loc[rows["scoring_run_id"] == "proc-1", "mode"]) == {"online"}

@@ -7,14 +7,15 @@ predictions table through the store, and hand plain values down.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from iris_mlops.errors import IrisMlopsError, ServingError, TableNotFoundError
+from iris_mlops.tasks.command import TaskResult, task
+from iris_mlops.tasks.context import TaskContext
 
 if TYPE_CHECKING:
     import pandas as pd
-    from databricks.sdk import WorkspaceClient
     from mlflow import MlflowClient
 
     from iris_mlops.serving.ab_report import AbComparison
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from iris_mlops.serving.logbuffer import LogStats, RequestLog
     from iris_mlops.serving.model import ServedModel
     from iris_mlops.storage import TableStore
-    from iris_mlops.tasks.context import TaskContext
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 
@@ -72,15 +72,16 @@ class AbPromotion:
     report: AbReport
 
 
-@dataclass(frozen=True)
-class DeployServingResult:
-    """What deploy-serving did: skipped (no champion), created, updated or unchanged."""
+@dataclass
+class DeployServingResult(TaskResult):
+    """What deploy-serving did: skipped (no champion, or deploy_endpoint off), created, updated or unchanged."""
 
-    action: Literal["skipped", "created", "updated", "unchanged"]
+    action: str
     endpoint: str
-    version: str | None
+    run_id: str
+    version: str | None = None
     previous_version: str | None = None
-    changes: tuple[str, ...] = ()
+    changes: list[str] = field(default_factory=list)
 
 
 def run_serve(
@@ -266,7 +267,13 @@ def _evidence(report: AbReport, gate_reason: str) -> dict[str, str]:
     }
 
 
-def run_deploy_serving(ctx: TaskContext, *, workspace: WorkspaceClient | None = None) -> DeployServingResult:
+@task(
+    "deploy-serving",
+    help="Create or update the Databricks serving endpoint of the champion with its inference table "
+    "(skipped without a champion).",
+    uses_mlflow=True,
+)
+def run_deploy_serving(ctx: TaskContext) -> DeployServingResult:
     """Create or update the Databricks serving endpoint for the champion; skipped (exit 0) when there is none."""
     from iris_mlops.ml.registry import alias_version, client
     from iris_mlops.ml.tracking import configure_mlflow
@@ -275,18 +282,18 @@ def run_deploy_serving(ctx: TaskContext, *, workspace: WorkspaceClient | None = 
     settings, config = ctx.settings, ctx.settings.serving
     if not config.deploy_endpoint:
         ctx.echo(f"serving.deploy_endpoint is off in env {settings.env}: no serving endpoint to deploy (skipped)")
-        return DeployServingResult("skipped", config.endpoint_name, None)
+        return DeployServingResult("skipped", config.endpoint_name, ctx.run_id)
     configure_mlflow(settings)
     champion = alias_version(client(), settings.model_full_name, CHAMPION)
     if champion is None:
         ctx.echo(f"no champion of {settings.model_full_name} yet: no serving endpoint to deploy (skipped)")
-        return DeployServingResult("skipped", config.endpoint_name, None)
+        return DeployServingResult("skipped", config.endpoint_name, ctx.run_id)
     spec = EndpointSpec(name=config.endpoint_name, model_name=settings.model_full_name, version=str(champion.version),
                         workload_size=config.workload_size, scale_to_zero=config.scale_to_zero,
                         catalog=settings.catalog, schema_name=settings.schema_name,
                         table_prefix=config.inference_table_prefix)
-    outcome = ensure_endpoint(workspace or connect(), spec)
+    outcome = ensure_endpoint(connect(), spec)
     ctx.echo(f"serving endpoint {outcome.name}: {outcome.action} (version {outcome.version}"
              + (f", was {outcome.previous_version})" if outcome.previous_version else ")"))
-    return DeployServingResult(outcome.action, outcome.name, outcome.version, outcome.previous_version,
-                               outcome.changes)
+    return DeployServingResult(outcome.action, outcome.name, ctx.run_id, outcome.version, outcome.previous_version,
+                               list(outcome.changes))
