@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from iris_mlops.schemas import AB_ARM, PREDICTED_SPECIES, SAMPLE_ID, SCORED_AT, SERVED, SPECIES
 from iris_mlops.serving.ab import CHALLENGER_ARM, CHAMPION_ARM
 from iris_mlops.serving.ab_stats import (
     COLLECT,
@@ -24,7 +25,7 @@ from iris_mlops.serving.ab_stats import (
     wilson_interval,
 )
 
-COLUMNS = ("sample_id", "ab_arm", "species", "predicted_species", "served")
+COLUMNS = (SAMPLE_ID, AB_ARM, SPECIES, PREDICTED_SPECIES, SERVED)
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,15 @@ def compare_arms(scored: pd.DataFrame, *, settings: AbStatsSettings) -> AbCompar
     missing = [c for c in COLUMNS if c not in scored.columns]
     if missing:
         raise ValueError(f"scored rows lack column(s) {', '.join(missing)}")
-    rows = scored.loc[scored["species"].notna() & scored["ab_arm"].isin([CHAMPION_ARM, CHALLENGER_ARM])]
-    if "scored_at" in rows.columns:
-        rows = rows.sort_values("scored_at", kind="stable")
-    rows = rows.drop_duplicates(["sample_id", "ab_arm"], keep="last")
-    classes = sorted(set(rows["species"].astype(str)) | set(rows["predicted_species"].astype(str)))
+    rows = scored.loc[scored[SPECIES].notna() & scored[AB_ARM].isin([CHAMPION_ARM, CHALLENGER_ARM])]
+    if SCORED_AT in rows.columns:
+        rows = rows.sort_values(SCORED_AT, kind="stable")
+    rows = rows.drop_duplicates([SAMPLE_ID, AB_ARM], keep="last")
+    classes = sorted(set(rows[SPECIES].astype(str)) | set(rows[PREDICTED_SPECIES].astype(str)))
     arms: dict[str, ArmSummary] = {
-        arm: _summary(rows.loc[rows["ab_arm"] == arm], arm, classes, settings) for arm in (CHAMPION_ARM, CHALLENGER_ARM)
+        arm: _summary(rows.loc[rows[AB_ARM] == arm], arm, classes, settings) for arm in (CHAMPION_ARM, CHALLENGER_ARM)
     }
-    shadow = rows.loc[(rows["ab_arm"] == CHALLENGER_ARM) & ~rows["served"].astype(bool)]
+    shadow = rows.loc[(rows[AB_ARM] == CHALLENGER_ARM) & ~rows[SERVED].astype(bool)]
     if not shadow.empty:
         return _paired(rows, arms, settings)
     return _independent(arms, settings)
@@ -95,7 +96,7 @@ def compare_arms(scored: pd.DataFrame, *, settings: AbStatsSettings) -> AbCompar
 
 def _summary(rows: pd.DataFrame, arm: str, classes: list[str], settings: AbStatsSettings) -> ArmSummary:
     confidence = 1 - settings.alpha
-    truth, predicted = _codes(rows["species"], classes), _codes(rows["predicted_species"], classes)
+    truth, predicted = _codes(rows[SPECIES], classes), _codes(rows[PREDICTED_SPECIES], classes)
     correct = int((truth == predicted).sum())
     n = len(rows)
     f1 = float(macro_f1(truth, predicted, classes=len(classes))[0]) if n else float("nan")
@@ -110,9 +111,9 @@ def _codes(values: pd.Series, classes: list[str]) -> np.ndarray:
 
 
 def _paired(rows: pd.DataFrame, arms: dict[str, ArmSummary], settings: AbStatsSettings) -> AbComparison:
-    right = (rows["species"].astype(str) == rows["predicted_species"].astype(str)).rename("right")
-    wide = pd.concat([rows[["sample_id", "ab_arm"]], right], axis=1).pivot(
-        index="sample_id", columns="ab_arm", values="right").dropna()
+    right = (rows[SPECIES].astype(str) == rows[PREDICTED_SPECIES].astype(str)).rename("right")
+    wide = pd.concat([rows[[SAMPLE_ID, AB_ARM]], right], axis=1).pivot(
+        index=SAMPLE_ID, columns=AB_ARM, values="right").dropna()
     pairs = len(wide)
     champion_right = wide[CHAMPION_ARM].astype(bool) if pairs else pd.Series(dtype=bool)
     challenger_right = wide[CHALLENGER_ARM].astype(bool) if pairs else pd.Series(dtype=bool)

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from iris_mlops.features.definitions import RAW_MEASUREMENTS
+from iris_mlops.schemas import SAMPLE_ID, SPECIES
 
 FORMAT_KEYS = ("dataframe_split", "dataframe_records", "inputs", "instances")
-KEY_COLUMN = "sample_id"
-LABEL_COLUMN = "species"
+KEY_COLUMN = SAMPLE_ID
+LABEL_COLUMN = SPECIES
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
 

@@ -215,19 +215,27 @@ def _labelled_rows(ctx: TaskContext, table: str, version: int, name: str, champi
     from pyspark.sql import functions as F  # noqa: N812
 
     from iris_mlops.features.transforms import sample_id_column
+    from iris_mlops.schemas import (
+        AB_ARM,
+        MODEL_NAME,
+        MODEL_VERSION,
+        PREDICTED_SPECIES,
+        SAMPLE_ID,
+        SCORED_AT,
+        SERVED,
+        SPECIES,
+    )
 
+    arm, version_of = F.col(AB_ARM), F.col(MODEL_VERSION)
     rows = ctx.store.read(table, version=version).where(
-        (F.col("model_name") == name)
-        & (((F.col("ab_arm") == CHAMPION) & (F.col("model_version") == champion))
-           | ((F.col("ab_arm") == CHALLENGER) & (F.col("model_version") == challenger))))
+        (F.col(MODEL_NAME) == name)
+        & (((arm == CHAMPION) & (version_of == champion)) | ((arm == CHALLENGER) & (version_of == challenger))))
     silver = ctx.settings.table("silver")
     if ctx.store.exists(silver):
-        labels = ctx.store.read(silver).select(sample_id_column().alias("sample_id"),
-                                               F.col("species").alias("silver_species"))
-        rows = rows.join(labels, "sample_id", "left").withColumn(
-            "species", F.coalesce(F.col("species"), F.col("silver_species")))
-    return rows.where(F.col("species").isNotNull()).select(
-        "sample_id", "ab_arm", "species", "predicted_species", "served", "scored_at").toPandas()
+        labels = ctx.store.read(silver).select(sample_id_column().alias(SAMPLE_ID), F.col(SPECIES).alias("_label"))
+        rows = rows.join(labels, SAMPLE_ID, "left").withColumn(SPECIES, F.coalesce(F.col(SPECIES), F.col("_label")))
+    return rows.where(F.col(SPECIES).isNotNull()).select(
+        SAMPLE_ID, AB_ARM, SPECIES, PREDICTED_SPECIES, SERVED, SCORED_AT).toPandas()
 
 
 def run_ab_promote(ctx: TaskContext, *, reason: str) -> AbPromotion:
