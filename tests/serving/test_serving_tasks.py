@@ -225,6 +225,25 @@ def test_run_ab_promote_moves_champion_and_records_the_evidence(spark_ctx: TaskC
         client().set_registered_model_alias(NAME, "challenger", "2")
 
 
+def test_run_ab_promote_respects_a_pin_unless_forced(spark_ctx: TaskContext) -> None:
+    from iris_mlops.ml.pins import read_pin, set_pin
+    from iris_mlops.ml.registry import client
+    from iris_mlops.tasks.serving import NotPromotedError, run_ab_promote
+
+    _write_predictions(spark_ctx, _scored_rows(300, {"champion": 0.7, "challenger": 0.95}, labelled=True))
+    registry = client()
+    set_pin(registry, NAME, version="1", by="alice", reason="audit freeze")
+    try:
+        with pytest.raises(NotPromotedError, match="champion pinned to version 1 by alice"):
+            run_ab_promote(spark_ctx, reason="shadow week 1")
+        assert str(registry.get_model_version_by_alias(NAME, "champion").version) == "1"
+        assert run_ab_promote(spark_ctx, reason="shadow week 2", force=True).version == "2"
+        assert read_pin(registry, NAME) is None
+    finally:
+        registry.set_registered_model_alias(NAME, "champion", "1")
+        registry.set_registered_model_alias(NAME, "challenger", "2")
+
+
 def test_run_ab_promote_without_a_promote_verdict_changes_nothing(spark_ctx: TaskContext) -> None:
     from iris_mlops.ml.registry import client
     from iris_mlops.tasks.serving import NotPromotedError, run_ab_promote

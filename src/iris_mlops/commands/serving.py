@@ -30,6 +30,9 @@ ModeOption = Annotated[
     typer.Option("--mode", help="split: each record to one arm; shadow: both score, the champion answers."),
 ]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why the challenger is promoted (recorded in a tag).")]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Promote despite a pin from `models promote` (and lift the pin).")
+]
 
 
 def serve(
@@ -66,14 +69,14 @@ def report(
 
 @app.command("promote")
 def promote(
-    reason: ReasonOption, env: EnvOption = None, catalog: CatalogOption = None, schema: SchemaOption = None,
-    as_json: JsonOption = False,
+    reason: ReasonOption, force: ForceOption = False, env: EnvOption = None, catalog: CatalogOption = None,
+    schema: SchemaOption = None, as_json: JsonOption = False,
 ) -> None:
     """Make @challenger the champion when the A/B verdict is promote and the training gate agrees."""
     from iris_mlops.tasks.serving import run_ab_promote
 
     with task_context("ab-promote", env=env, catalog=catalog, schema=schema, quiet=as_json) as ctx:
-        done = run_ab_promote(ctx, reason=reason)
+        done = run_ab_promote(ctx, reason=reason, force=force)
     if as_json:
         typer.echo(json.dumps({"model_name": done.model_name, "version": done.version, "reason": done.reason,
                                "previous_champion": done.previous_champion, **done.report.as_dict()},

@@ -238,34 +238,47 @@ def _labelled_rows(ctx: TaskContext, table: str, version: int, name: str, champi
         SAMPLE_ID, AB_ARM, SPECIES, PREDICTED_SPECIES, SERVED, SCORED_AT).toPandas()
 
 
-def run_ab_promote(ctx: TaskContext, *, reason: str) -> AbPromotion:
-    """Apply a promote verdict: the training gate must pass too; the evidence goes on the model version as tags."""
-    from iris_mlops.ml.gate import decide
-    from iris_mlops.ml.registry import client, promote
+def run_ab_promote(ctx: TaskContext, *, reason: str, force: bool = False) -> AbPromotion:
+    """Apply a promote verdict through the training gate (and a person's pin); the evidence goes on the version."""
+    from iris_mlops.ml.gate import decide_promotion
+    from iris_mlops.ml.pins import clear_pin, read_pin
+    from iris_mlops.ml.registry import client
 
     if not reason.strip():
         raise ServingError("--reason must say why the challenger is promoted")
     report = run_ab_report(ctx)
-    comparison = report.comparison
+    comparison, name = report.comparison, report.model_name
     if comparison.verdict != "promote":
         raise NotPromotedError(f"A/B verdict is {comparison.verdict!r}, not promote: {comparison.reason}; "
                                f"champion stays version {report.champion_version}")
-    gate = decide(candidate_score=comparison.challenger.f1_macro, reference_score=comparison.champion.f1_macro,
-                  margin=ctx.settings.training.promotion_margin, metric="f1_macro")
-    if not gate.passed:
-        raise NotPromotedError(f"the promotion gate refuses version {report.challenger_version}: {gate.reason}")
-    previous = promote(report.model_name, report.challenger_version, reason=f"A/B test: {reason}")
     registry = client()
-    for key, value in _evidence(report, gate.reason).items():
-        registry.set_model_version_tag(report.model_name, report.challenger_version, key, value)
+    decision = decide_promotion(candidate_score=comparison.challenger.f1_macro,
+                                champion_score=comparison.champion.f1_macro,
+                                margin=ctx.settings.training.promotion_margin, metric="f1_macro",
+                                pin=read_pin(registry, name), force=force)
+    if not decision.promote:
+        raise NotPromotedError(f"version {report.challenger_version} not promoted: {decision.reason}")
+    registry.set_registered_model_alias(name, CHAMPION, report.challenger_version)
+    if decision.forced:
+        clear_pin(registry, name)
+    for key, value in _evidence(report, reason, decision.reason).items():
+        registry.set_model_version_tag(name, report.challenger_version, key, value)
     # The challenger alias now names the champion: drop it so that no A/B test compares a model with itself.
-    registry.delete_registered_model_alias(report.model_name, CHALLENGER)
-    return AbPromotion(report.model_name, report.challenger_version, previous, reason, report)
+    registry.delete_registered_model_alias(name, CHALLENGER)
+    return AbPromotion(name, report.challenger_version, report.champion_version, reason, report)
 
 
-def _evidence(report: AbReport, gate_reason: str) -> dict[str, str]:
+def _evidence(report: AbReport, reason: str, gate_reason: str) -> dict[str, str]:
+    """Tags on the promoted version: who, when and why (as `models promote` records them), and the A/B evidence."""
+    from datetime import datetime, timezone
+
+    from iris_mlops.ml.registry import current_user
+
     c = report.comparison
     return {
+        "promoted_by": current_user(), "promotion_reason": f"A/B test: {reason}",
+        "promoted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "previous_champion": report.champion_version,
         "ab_verdict": c.verdict, "ab_reason": c.reason, "ab_design": c.design, "ab_test": c.test.name,
         "ab_p_value": f"{c.test.p_value:.6g}", "ab_effect": f"{c.test.effect:+.6f}", "ab_records": str(c.observed),
         "ab_champion_version": report.champion_version, "ab_champion_accuracy": f"{c.champion.accuracy:.6f}",
