@@ -357,9 +357,11 @@ def test_serve_command_in_its_own_process_stops_cleanly_on_sigterm(ctx: TaskCont
                               stderr=subprocess.PIPE, text=True)
     try:
         assert server.stderr is not None
-        line = server.stderr.readline()
-        url = re.search(r"on (http://\S+)/invocations", line)
-        assert url, line
+        lines = [server.stderr.readline()]
+        while not re.search(r"on (http://\S+)/invocations", lines[-1]) and lines[-1] and len(lines) < 100:
+            lines.append(server.stderr.readline())
+        url = re.search(r"on (http://\S+)/invocations", lines[-1])
+        assert url, "".join(lines)
         body = json.dumps({"inputs": ROWS}).encode()
         request = urllib.request.Request(url.group(1) + "/invocations", data=body,
                                          headers={"Content-Type": "application/json"})

@@ -44,12 +44,14 @@ def serve(
     """Serve the model over HTTP (MLflow scoring protocol) until Ctrl+C or SIGTERM; every record is logged."""
     from dataclasses import asdict
 
+    from iris_mlops.logs import configure_logging
     from iris_mlops.tasks.serving import run_serve
 
     with user_errors():
+        settings = load_task_settings(env, catalog, schema)
+        configure_logging(settings.home)
         # No home lock: a server runs for hours beside other runs; it only appends to the predictions table.
-        ctx = TaskContext(name="serve", settings=load_task_settings(env, catalog, schema),
-                          run_id=resolve_run_id(run_id))
+        ctx = TaskContext(name="serve", settings=settings, run_id=resolve_run_id(run_id))
         result = run_serve(ctx, alias=alias, port=port, host=host, challenger_share=challenger_share, mode=mode)
     if as_json:
         typer.echo(json.dumps(asdict(result), sort_keys=True))
