@@ -27,13 +27,17 @@ class Batches:
             self.batches.append(list(records))
 
 
+def _wait_for_a_write(sink: Batches, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not sink.batches and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_request_log_writes_when_flush_rows_wait() -> None:
     sink = Batches()
     log = RequestLog(sink, flush_rows=10, flush_seconds=60)
     log.add(list(range(10)))
-    deadline = time.monotonic() + 5
-    while not sink.batches and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_for_a_write(sink)
     assert sink.batches == [list(range(10))]
     log.close()
 
@@ -42,9 +46,19 @@ def test_request_log_writes_after_flush_seconds() -> None:
     sink = Batches()
     log = RequestLog(sink, flush_rows=1000, flush_seconds=0.05)
     log.add([1, 2])
-    time.sleep(0.5)
+    _wait_for_a_write(sink)
     assert sink.batches == [[1, 2]]
     log.close()
+
+
+def test_request_log_waits_below_both_thresholds() -> None:
+    sink = Batches()
+    log = RequestLog(sink, flush_rows=1000, flush_seconds=60)
+    log.add([1, 2])
+    time.sleep(0.3)
+    assert sink.batches == []
+    log.close()
+    assert sink.batches == [[1, 2]]
 
 
 def test_request_log_close_writes_what_waits() -> None:
