@@ -48,6 +48,7 @@ class TablesConfig(Frozen):
     gold: str = "iris_gold"
     features: str = "iris_features"
     dq_results: str = "dq_results"
+    predictions: str = "iris_predictions"
 
     @field_validator("*")
     @classmethod
@@ -191,6 +192,41 @@ class MlflowConfig(Frozen):
         return validate_identifier(value, what="model")
 
 
+class AbConfig(Frozen):
+    """The A/B test of challenger against champion: the split, and the statistics that decide it."""
+
+    challenger_share: float = Field(default=0.0, ge=0, le=1)  # 0: every record to the champion
+    mode: Literal["split", "shadow"] = "split"  # shadow: both score every record, the champion's answer is served
+    salt: str = ""  # a new salt starts a new, independent split of the same keys
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)  # two-sided significance level of the test
+    power: float = Field(default=0.8, gt=0.5, lt=1)  # chance to detect minimum_effect when it is real
+    minimum_effect: float = Field(default=0.05, gt=0, lt=1)  # smallest accuracy difference worth detecting
+    bootstrap_resamples: int = Field(default=1000, ge=100)
+    seed: int = 42
+
+
+class ServingConfig(Frozen):
+    """The online server (`iris-mlops serve`) and the Databricks serving endpoint (`deploy-serving`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    alias: str = "champion"
+    max_rows: int = Field(default=1000, ge=1)  # rows per request; more is refused with 413
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    flush_rows: int = Field(default=500, ge=1)  # the request log is written when this many rows wait...
+    flush_seconds: float = Field(default=5.0, gt=0)  # ...or this long after the last write
+    deploy_endpoint: bool = True  # False (conf/local.yml): deploy-serving skips, a local run has no workspace
+    endpoint_name: str = "iris-classifier"
+    workload_size: Literal["Small", "Medium", "Large"] = "Small"
+    scale_to_zero: bool = True
+    inference_table_prefix: str = "iris_endpoint"
+
+    @field_validator("inference_table_prefix")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return validate_identifier(value, what="inference table prefix")
+
+
 class Settings(Frozen):
     """The resolved configuration of one environment."""
 
@@ -209,6 +245,8 @@ class Settings(Frozen):
     mlflow: MlflowConfig = MlflowConfig()
     automl: AutomlConfig = AutomlConfig()
     benchmark: BenchmarkConfig = BenchmarkConfig()
+    serving: ServingConfig = ServingConfig()
+    ab: AbConfig = AbConfig()
 
     @field_validator("catalog", "schema_name")
     @classmethod

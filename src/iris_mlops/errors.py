@@ -39,3 +39,9 @@ class LockedError(IrisMlopsError):
 
 class ModelError(IrisMlopsError):
     """A model, alias or registry problem (missing alias, unreachable registry, feature mismatch)."""
+
+
+class ServingError(IrisMlopsError):
+    """Serving or A/B cannot go on as asked: an alias that does not resolve, a port in use, no challenger."""
+
+    exit_code = 2

@@ -26,6 +26,7 @@ TASK_ENTRY_POINTS = {
     "data-quality": "iris-mlops-data-quality",
     "feature-store": "iris-mlops-feature-store",
     "train": "iris-mlops-train",
+    "deploy-serving": "iris-mlops-deploy-serving",
 }
 
 
@@ -93,6 +94,7 @@ def test_bundle_defines_the_issue_jobs(document: dict[str, Any]) -> None:
         "data-quality": ["feature-store"],
         "feature-store": ["gold"],
         "train": ["feature-store"],
+        "deploy-serving": ["train"],
     }
     for task in jobs["iris_workflow"]["tasks"]:
         wheel_task = task["python_wheel_task"]
@@ -135,12 +137,12 @@ BREAKAGES: dict[str, list[tuple[str, Any]]] = {
     "environment_key": [(f"{WORKFLOW}/tasks/1/environment_key", "gpu")],
     "variables": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/3", "${var.katalog}")],
     "entry_point": [
-        (f"{WORKFLOW}/tasks/5/task_key", "retrain"),
-        (f"{WORKFLOW}/tasks/5/python_wheel_task/entry_point", "iris-mlops-retrain"),
+        (f"{WORKFLOW}/tasks/6/task_key", "redeploy"),  # the last task: nothing depends on it
+        (f"{WORKFLOW}/tasks/6/python_wheel_task/entry_point", "iris-mlops-redeploy"),
     ],
     "mode": [("targets/prod/mode", "prod")],
     "cron": [(f"{WORKFLOW}/schedule/quartz_cron_expression", "0 2 * * *")],
-    "task_key": [(f"{WORKFLOW}/tasks/5/task_key", "training")],
+    "task_key": [(f"{WORKFLOW}/tasks/6/task_key", "serving")],
     "tags": [(f"{WORKFLOW}/tags/iris_mlops_job", "workflow")],
     "dynamic": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/7", "{{job.runid}}")],
     "package_name": [(f"{WORKFLOW}/tasks/1/python_wheel_task/package_name", "iris")],
