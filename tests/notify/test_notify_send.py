@@ -152,3 +152,25 @@ def test_no_webhook_secret_in_anything_written(
     assert any("HTTP 500" in text for text in written)  # the errors were recorded...
     for secret in secrets:
         assert not [text[:200] for text in written if secret in text], secret  # ...without the URL
+
+
+def test_alerts_test_and_list_commands_record_and_show_the_test_message(
+    home: Path, spark: SparkSession, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from iris_mlops.commands.alerts import app
+
+    httpserver.expect_request(TEAMS_PATH, method="POST").respond_with_data("", status=202)
+    monkeypatch.setenv("TEAMS_WEBHOOK_URL", httpserver.url_for(TEAMS_PATH))
+    runner = CliRunner()
+    sent = runner.invoke(app, ["test", "--channel", "teams", "--run-id", "t-1"])
+    assert sent.exit_code == 0, sent.output
+    assert sent.stdout.strip() == "teams: delivered (HTTP 202, 1 attempt(s))"
+    assert_valid_teams(json.loads(httpserver.log[0][0].data))
+    listed = runner.invoke(app, ["list", "--json"])
+    rows = json.loads(listed.stdout)
+    assert [(r["channel"], r["kind"], r["status"], r["severity"], r["run_id"]) for r in rows] == [
+        ("teams", "test", "delivered", "info", "t-1")]
+    missing = runner.invoke(app, ["test", "--channel", "slack"])
+    assert missing.exit_code == 2 and "alert channel slack has no URL: set SLACK_WEBHOOK_URL" in missing.stderr

@@ -100,3 +100,17 @@ def _workspace_client() -> object:
     from databricks.sdk import WorkspaceClient
 
     return WorkspaceClient()
+
+
+def write_dotenv_value(path: Path, key: str, value: str) -> None:
+    """Set `key=value` in the .env file at `path` (other lines kept), readable by its owner only (mode 0600)."""
+    import os
+
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    kept = [line for line in lines if line.strip().removeprefix("export ").partition("=")[0].strip() != key]
+    text = "\n".join([*kept, f"{key}={value}"]) + "\n"
+    # Create with 0600 from the start, so the secret is never readable by others, even briefly.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)

@@ -186,3 +186,47 @@ def report_json(report: AlertReport) -> dict[str, Any]:
         ],
         "recorded_version": report.recorded_version,
     }
+
+
+def send_test(ctx: TaskContext, *, channel: str, options: SendOptions = SendOptions()) -> AlertReport:
+    """A test message (kind `test`) to one channel, whatever its minimum severity, recorded like any message."""
+    from iris_mlops.errors import ConfigError
+
+    config = ctx.settings.alerts.channel(channel)
+    source = config.url_env or f"the Databricks secret {config.url_secret}"
+    test = test_finding(channel, environment=ctx.settings.env)
+    options = replace(options, dedupe=False, only_channel=channel)
+    if not _channels(ctx, options):
+        raise ConfigError(f"alert channel {channel} has no URL: set {source} (locally in .env: make setup-teams)")
+    return send_findings(ctx, [test], run_status="succeeded", title=f"iris-mlops test message: {channel}",
+                         options=options)
+
+
+def test_finding(channel: str, *, environment: str) -> Finding:
+    """The one finding of a test message."""
+    return Finding(kind="test", severity=Severity.INFO, subject=f"channel {channel}",
+                   message=f"Test message from iris-mlops ({environment}) to the {channel} channel.")
+
+
+def send_custom(
+    ctx: TaskContext, *, severity: Severity, title: str, text: str, kind: str = "cicd",
+    links: Mapping[str, str] | None = None, run_status: str = "failed", options: SendOptions = SendOptions(),
+) -> AlertReport:
+    """A message built from arguments (CI/CD): one finding, the same cards as every other alert."""
+    finding = Finding(kind=kind, severity=severity, subject=title, message=text or title)
+    return send_findings(ctx, [finding], run_status=run_status, title=title, links=links, options=options)
+
+
+def run_notify_failure(
+    ctx: TaskContext, *, job: str, failed_tasks: Sequence[str] = (), run_url: str | None = None,
+    options: SendOptions = SendOptions(),
+) -> AlertReport:
+    """The notify-failure task: a critical alert naming the failed run (tasks and page read from the workspace)."""
+    from iris_mlops.notify.runs import databricks_run_facts
+    from iris_mlops.spark import on_databricks
+
+    facts = databricks_run_facts(ctx.run_id) if on_databricks() else None
+    failed = tuple(failed_tasks) or (facts.failed_tasks if facts else ())
+    url = run_url or (facts.run_page_url if facts else None)
+    return notify_failed_run(ctx, run_name=job, failed_tasks=failed, links={"Job run": url} if url else None,
+                             options=options)
