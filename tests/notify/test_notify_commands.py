@@ -132,3 +132,16 @@ def test_alerts_setup_for_a_target_writes_the_targets_secret_scope(
     assert result.exit_code == 0, result.output
     assert stored == [("iris-mlops-staging", "teams_webhook_url", TEAMS_URL)]
     assert "iris-mlops-staging/teams_webhook_url" in result.stdout
+
+
+def test_alert_failed_local_run_never_raises(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from iris_mlops.tasks.alerts import alert_failed_local_run
+
+    report = alert_failed_local_run(job="iris_workflow", env="local", run_id="r9", failed_tasks=["silver"])
+    assert report is not None and report.message is not None
+    assert report.message.findings[0].key == "run|iris_workflow|critical" and report.outcomes == ()
+    monkeypatch.setenv("IRIS_MLOPS_ALERTS__COOLDOWN_HOURS", "-1")
+    assert alert_failed_local_run(job="iris_workflow", env="local", run_id="r9", failed_tasks=[]) is None
+    assert "[notify-failure] alert not sent" in capfd.readouterr().err

@@ -230,3 +230,19 @@ def run_notify_failure(
     url = run_url or (facts.run_page_url if facts else None)
     return notify_failed_run(ctx, run_name=job, failed_tasks=failed, links={"Job run": url} if url else None,
                              options=options)
+
+
+def alert_failed_local_run(
+    *, job: str, env: str | None, run_id: str, failed_tasks: Sequence[str]
+) -> AlertReport | None:
+    """The local runner's end-of-run hook: a critical alert for a failed run; never raises (the run already failed)."""
+    import typer
+
+    from iris_mlops.tasks.context import task_context
+
+    try:
+        with task_context("notify-failure", env=env, run_id=run_id) as ctx:
+            return notify_failed_run(ctx, run_name=job, failed_tasks=failed_tasks)
+    except (Exception, typer.Exit) as exc:
+        typer.echo(f"[notify-failure] alert not sent: {describe_error(exc)}", err=True)
+        return None
