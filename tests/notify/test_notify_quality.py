@@ -5,7 +5,7 @@ from __future__ import annotations
 from notify_helpers import NOW
 
 from iris_mlops.notify.findings import Severity
-from iris_mlops.notify.quality import findings_from_suite, findings_from_suites
+from iris_mlops.quality.findings import findings_from_suite, findings_from_suites
 from iris_mlops.quality.results import ExpectationResult, SuiteResult
 
 

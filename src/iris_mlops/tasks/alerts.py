@@ -149,7 +149,7 @@ def notify_quality(
     options: SendOptions = SendOptions(),
 ) -> AlertReport:
     """The quality gate's `notify` action: one message for the failed expectations of `results`."""
-    from iris_mlops.notify.quality import findings_from_suites
+    from iris_mlops.quality.findings import findings_from_suites
 
     findings = findings_from_suites(results, levels=levels)
     tables = ", ".join(sorted({r.table.rsplit(".", 1)[-1] for r in results if r.failed}))

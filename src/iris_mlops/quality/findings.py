@@ -1,4 +1,4 @@
-"""Quality results as findings: one per failed expectation, with counts and example values."""
+"""Quality results as alert findings (notify.Finding): one per failed expectation, with counts and examples."""
 
 from __future__ import annotations
 
