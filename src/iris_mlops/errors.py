@@ -49,3 +49,7 @@ class ServingError(IrisMlopsError):
 
 class AlertDeliveryError(IrisMlopsError):
     """An alert could not be delivered to a channel marked `required` (the message names the channel, never its URL)."""
+
+
+class RunFailedError(IrisMlopsError):
+    """Raised by the notify-failure task after alerting, so the job run it closes stays failed."""

@@ -233,9 +233,6 @@ def _predictions() -> StructType:
 
 
 # ---- alerts (notify): one row per alert message and channel; never the webhook URL ------------------------------
-ALERT_STATUSES = ("delivered", "failed", "suppressed")
-
-
 @spark_schema("ALERTS_SCHEMA")
 def _alerts() -> StructType:
     """finding_keys / suppressed_keys: the dedupe keys (kind|subject|severity) sent and left out by the cooldown."""

@@ -176,14 +176,14 @@ def test_alerts_test_and_list_commands_record_and_show_the_test_message(
     assert missing.exit_code == 2 and "alert channel slack has no URL: set SLACK_WEBHOOK_URL" in missing.stderr
 
 
-def test_run_notify_failure_sends_a_critical_alert_naming_the_run(
+def test_notify_job_failure_sends_a_critical_alert_naming_the_run(
     home: Path, spark: SparkSession, httpserver: HTTPServer
 ) -> None:
-    from iris_mlops.tasks.alerts import run_notify_failure
+    from iris_mlops.tasks.alerts import notify_job_failure
 
     httpserver.expect_request(TEAMS_PATH, method="POST").respond_with_data("", status=202)
     httpserver.expect_request(SLACK_PATH, method="POST").respond_with_data("ok", status=200)
-    report = run_notify_failure(_context(run_id="77"), job="iris_workflow", failed_tasks=("silver",),
+    report = notify_job_failure(_context(run_id="77"), job="iris_workflow", failed_tasks=("silver",),
                                 run_url="https://adb-1.azuredatabricks.net/jobs/1/runs/77",
                                 options=_options(httpserver))
     assert report.message is not None and report.message.severity is Severity.CRITICAL

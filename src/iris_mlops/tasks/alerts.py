@@ -217,7 +217,7 @@ def send_custom(
     return send_findings(ctx, [finding], run_status=run_status, title=title, links=links, options=options)
 
 
-def run_notify_failure(
+def notify_job_failure(
     ctx: TaskContext, *, job: str, failed_tasks: Sequence[str] = (), run_url: str | None = None,
     options: SendOptions = SendOptions(),
 ) -> AlertReport:
@@ -233,7 +233,7 @@ def run_notify_failure(
 
 
 def alert_failed_local_run(
-    *, job: str, env: str | None, run_id: str, failed_tasks: Sequence[str]
+    *, job: str, env: str | None, run_id: str, failed_tasks: Sequence[str], links: Mapping[str, str] | None = None
 ) -> AlertReport | None:
     """The local runner's end-of-run hook: a critical alert for a failed run; never raises (the run already failed)."""
     import typer
@@ -242,7 +242,7 @@ def alert_failed_local_run(
 
     try:
         with task_context("notify-failure", env=env, run_id=run_id) as ctx:
-            return notify_failed_run(ctx, run_name=job, failed_tasks=failed_tasks)
+            return notify_failed_run(ctx, run_name=job, failed_tasks=failed_tasks, links=links)
     except (Exception, typer.Exit) as exc:
         typer.echo(f"[notify-failure] alert not sent: {describe_error(exc)}", err=True)
         return None
