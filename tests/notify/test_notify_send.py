@@ -192,3 +192,34 @@ def test_notify_job_failure_sends_a_critical_alert_naming_the_run(
     text = json.dumps(card.model_dump(by_alias=True))
     assert "run 77 of iris_workflow failed: silver" in text
     assert [a.url for a in card.actions or []] == ["https://adb-1.azuredatabricks.net/jobs/1/runs/77"]
+
+
+def test_quality_gate_publish_alerts_failed_expectations_at_the_checkpoint_levels(
+    home: Path, spark: SparkSession, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iris_mlops.quality.checkpoint import Checkpoint
+    from iris_mlops.quality.results import ExpectationResult, SuiteResult
+    from iris_mlops.tasks.gate import publish
+
+    httpserver.expect_request(TEAMS_PATH, method="POST").respond_with_data("", status=202)
+    httpserver.expect_request(SLACK_PATH, method="POST").respond_with_data("ok", status=200)
+    for name, value in (_options(httpserver).environ or {}).items():
+        monkeypatch.setenv(name, value)
+    failed = [ExpectationResult(expectation_type="expect_column_values_to_not_be_null", column=c,
+                                arguments={"column": c}, severity=s, success=False, unexpected_count=2,
+                                unexpected_sample=[None, None])  # type: ignore[arg-type]
+              for c, s in (("petal_length", "warn"), ("species", "error"))]
+    result = SuiteResult(run_id="run-1", suite="silver", suite_version="1", table="local.iris.iris_silver",
+                         table_version=2, success=False, started_at=NOW, finished_at=NOW, results=failed)
+    checkpoint = Checkpoint(name="silver", suite="silver", table="silver", notify_on=("error",))
+    settings = _context().settings
+    quiet = settings.quality.model_copy(update={"write_results": False, "html_report": False})
+    ctx = TaskContext(name="silver", settings=settings.model_copy(update={"quality": quiet}), run_id="run-1")
+    publish(ctx, [checkpoint], [result])
+    card = assert_valid_teams(json.loads(next(r.data for r, _ in httpserver.log if r.path == TEAMS_PATH)))
+    text = json.dumps(card.model_dump(by_alias=True))
+    assert "expect_column_values_to_not_be_null(species)" in text
+    assert "expect_column_values_to_not_be_null(petal_length)" not in text  # warn is below notify_on
+    assert {(r["channel"], tuple(r["finding_keys"])) for r in _rows(ctx)} == {
+        (channel, ("quality|local.iris.iris_silver:expect_column_values_to_not_be_null(species)|error",))
+        for channel in ("teams", "slack")}

@@ -145,16 +145,16 @@ def _record(
 
 
 def notify_quality(
-    ctx: TaskContext, results: Sequence[SuiteResult], *, levels: Sequence[str] = ("warn", "error"),
-    options: SendOptions = SendOptions(),
+    ctx: TaskContext, results: Sequence[tuple[SuiteResult, Sequence[str]]], *, options: SendOptions = SendOptions()
 ) -> AlertReport:
-    """The quality gate's `notify` action: one message for the failed expectations of `results`."""
-    from iris_mlops.quality.findings import findings_from_suites
+    """The quality gate's `notify` action: one message for the failed expectations, each result with its levels."""
+    from iris_mlops.quality.findings import findings_from_suite
 
-    findings = findings_from_suites(results, levels=levels)
-    tables = ", ".join(sorted({r.table.rsplit(".", 1)[-1] for r in results if r.failed}))
-    status = "failed" if any(r.errors for r in results) else "warned"
-    report = next((r.report_path for r in results if r.report_path), None)
+    findings = [f for result, levels in results for f in findings_from_suite(result, levels=levels)]
+    suites = [r for r, _ in results]
+    tables = ", ".join(sorted({r.table.rsplit(".", 1)[-1] for r in suites if r.failed}))
+    status = "failed" if any(r.errors for r in suites) else "warned"
+    report = next((r.report_path for r in suites if r.report_path), None)
     return send_findings(ctx, findings, run_status=status, title=f"Data quality {status}: {tables}",
                          links={"Quality report": report} if report else None, options=options)
 
