@@ -145,3 +145,13 @@ def test_alert_failed_local_run_never_raises(
     monkeypatch.setenv("IRIS_MLOPS_ALERTS__COOLDOWN_HOURS", "-1")
     assert alert_failed_local_run(job="iris_workflow", env="local", run_id="r9", failed_tasks=[]) is None
     assert "[notify-failure] alert not sent" in capfd.readouterr().err
+
+
+def test_notify_failure_task_alerts_then_exits_1(home: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from iris_mlops.entrypoints import run_task
+
+    code = run_task("notify-failure", ["--job", "iris_workflow", "--failed-task", "silver", "--run-id", "r5", "--json"])
+    out, err = capfd.readouterr()
+    assert code == 1
+    assert json.loads(out) == {"channels": [], "failed_tasks": ["silver"], "job": "iris_workflow", "run_id": "r5"}
+    assert "error: run r5 of iris_workflow failed (silver); no alert delivered" in err
