@@ -113,13 +113,17 @@ def test_send_findings_raises_when_a_required_channel_fails_after_recording(
     assert [(r["status"], r["attempts"]) for r in _rows(ctx)] == [("failed", 2)]
 
 
-def test_send_findings_without_channels_says_so_and_records_nothing(
-    home: Path, spark: SparkSession, capfd: pytest.CaptureFixture[str]
+def test_send_findings_without_channels_says_so_once_and_records_nothing(
+    home: Path, spark: SparkSession, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from iris_mlops.tasks import alerts
+
+    monkeypatch.setattr(alerts, "_SAID", set())
     ctx = _context()
     report = send_findings(ctx, [finding()], run_status="failed", options=SendOptions(environ={}))
+    send_findings(ctx, [finding()], run_status="failed", options=SendOptions(environ={}))
     assert report.outcomes == () and report.message is not None
-    assert "no channel configured" in capfd.readouterr().err
+    assert capfd.readouterr().err.count("alerts: no channel has a URL") == 1
     assert not ctx.store.exists(ctx.settings.table("alerts"))
 
 

@@ -70,7 +70,7 @@ def send_findings(
                             details=details)
     channels = _channels(ctx, options)
     if not channels:
-        ctx.echo("alerts: no channel configured with a URL (TEAMS_WEBHOOK_URL, SLACK_WEBHOOK_URL, ...): not sent")
+        _say_once(ctx, "alerts: no channel has a URL (set TEAMS_WEBHOOK_URL, SLACK_WEBHOOK_URL ...): not sent")
         return AlertReport(message)
     cooldown = timedelta(hours=config.cooldown_hours)
     previous = previous_alerts(ctx, since=now - cooldown) if options.dedupe and options.record and cooldown else []
@@ -84,6 +84,16 @@ def send_findings(
         failed = report.required_failures[0]
         raise AlertDeliveryError(f"alert delivery to required channel {failed.channel} failed: {failed.error}")
     return report
+
+
+_SAID: set[str] = set()
+
+
+def _say_once(ctx: TaskContext, line: str) -> None:
+    # One line per process: a local run with warnings in several layers need not repeat it for each.
+    if line not in _SAID:
+        _SAID.add(line)
+        ctx.echo(line)
 
 
 def _channels(ctx: TaskContext, options: SendOptions) -> list[Channel]:
