@@ -323,7 +323,6 @@ class Settings(Frozen):
     benchmark: BenchmarkConfig = BenchmarkConfig()
     serving: ServingConfig = ServingConfig()
     ab: AbConfig = AbConfig()
-
     alerts: AlertsConfig = AlertsConfig()
 
     @field_validator("catalog", "schema_name")
