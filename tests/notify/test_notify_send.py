@@ -227,3 +227,20 @@ def test_quality_gate_publish_alerts_failed_expectations_at_the_checkpoint_level
     assert {(r["channel"], tuple(r["finding_keys"])) for r in _rows(ctx)} == {
         (channel, ("quality|local.iris.iris_silver:expect_column_values_to_not_be_null(species)|error",))
         for channel in ("teams", "slack")}
+
+
+def test_send_findings_still_delivers_when_the_alerts_table_cannot_be_read(
+    home: Path, spark: SparkSession, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str]
+) -> None:
+    from iris_mlops.tasks import alerts
+
+    def unreadable(ctx: TaskContext, *, since: object) -> list[object]:
+        raise OSError("table folder unreadable")
+
+    monkeypatch.setattr(alerts, "previous_alerts", unreadable)
+    httpserver.expect_request(TEAMS_PATH, method="POST").respond_with_data("", status=202)
+    report = send_findings(_context(), [finding(severity=Severity.WARNING)], run_status="warned",
+                           options=_options(httpserver))
+    assert [(o.channel, o.status) for o in report.outcomes] == [("teams", "delivered")]
+    assert "previous alerts not read, no dedupe this time: OSError: table folder unreadable" in capfd.readouterr().err

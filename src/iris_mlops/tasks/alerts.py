@@ -73,7 +73,7 @@ def send_findings(
         _say_once(ctx, "alerts: no channel has a URL (set TEAMS_WEBHOOK_URL, SLACK_WEBHOOK_URL ...): not sent")
         return AlertReport(message)
     cooldown = timedelta(hours=config.cooldown_hours)
-    previous = previous_alerts(ctx, since=now - cooldown) if options.dedupe and options.record and cooldown else []
+    previous = _previous(ctx, since=now - cooldown) if options.dedupe and options.record and cooldown else []
     outcomes = send_message(message, channels, previous, now=now, cooldown=cooldown, policy=policy_from(config),
                             dedupe=options.dedupe, sleep=options.sleep)
     version = _record(ctx, message, outcomes, now=now) if options.record else None
@@ -121,6 +121,15 @@ def _outcome_line(outcome: ChannelOutcome) -> str:
     if outcome.error:
         line += f": {'payload rejected — ' if outcome.rejected else ''}{outcome.error}"
     return line
+
+
+def _previous(ctx: TaskContext, *, since: datetime) -> list[AlertRecord]:
+    """previous_alerts, or none when the table cannot be read: a duplicate alert beats a lost one."""
+    try:
+        return previous_alerts(ctx, since=since)
+    except Exception as exc:
+        ctx.echo(f"alerts: previous alerts not read, no dedupe this time: {describe_error(exc)}")
+        return []
 
 
 def previous_alerts(ctx: TaskContext, *, since: datetime) -> list[AlertRecord]:
