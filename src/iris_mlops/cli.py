@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from iris_mlops import __version__
+from iris_mlops.commands import alerts as alerts_commands
 from iris_mlops.commands import batches as batches_commands
 from iris_mlops.commands import config as config_commands
 from iris_mlops.commands import models as models_commands
@@ -91,6 +92,7 @@ app.add_typer(batches_commands.app, name="batches")
 app.add_typer(tables_commands.app, name="tables")
 app.command("serve")(serving_commands.serve)
 app.add_typer(serving_commands.app, name="ab")
+app.add_typer(alerts_commands.app, name="alerts")
 
 
 def main() -> None:

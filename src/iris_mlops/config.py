@@ -49,6 +49,7 @@ class TablesConfig(Frozen):
     features: str = "iris_features"
     dq_results: str = "dq_results"
     predictions: str = "iris_predictions"
+    alerts: str = "alerts"
 
     @field_validator("*")
     @classmethod
@@ -227,6 +228,81 @@ class ServingConfig(Frozen):
         return validate_identifier(value, what="inference table prefix")
 
 
+SEVERITIES = ("info", "warning", "error", "critical")
+ALERT_CHANNEL_TYPES = ("teams", "slack", "webhook")
+# An environment-variable name, and a Databricks secret reference `scope/key`.
+ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+LITERAL_URL = (
+    "a webhook URL is a secret, never a config value: name an environment variable (url_env) "
+    "or a Databricks secret (url_secret: scope/key)"
+)
+
+
+class AlertChannelConfig(Frozen):
+    """One alert channel: where its URL comes from (never the URL itself) and what it receives."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    type: Literal["teams", "slack", "webhook"]
+    min_severity: Literal["info", "warning", "error", "critical"] = "warning"
+    required: bool = False  # a delivery failure fails the task only for a required channel
+    url_env: str | None = None
+    url_secret: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal_url(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and any(isinstance(v, str) and "://" in v for v in data.values()):
+            raise ValueError(LITERAL_URL)
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AlertChannelConfig:
+        if (self.url_env is None) == (self.url_secret is None):
+            raise ValueError(f"alert channel {self.name}: set exactly one of url_env or url_secret")
+        if self.url_env is not None and not ENV_VAR_NAME.match(self.url_env):
+            raise ValueError(f"alert channel {self.name}: url_env must name an environment variable")
+        if self.url_secret is not None and not SECRET_REF.match(self.url_secret):
+            raise ValueError(f"alert channel {self.name}: url_secret must be a Databricks secret 'scope/key'")
+        return self
+
+
+DEFAULT_ALERT_CHANNELS = (
+    AlertChannelConfig(name="teams", type="teams", url_env="TEAMS_WEBHOOK_URL"),
+    AlertChannelConfig(name="slack", type="slack", url_env="SLACK_WEBHOOK_URL"),
+    AlertChannelConfig(name="webhook", type="webhook", url_env="ALERTS_WEBHOOK_URL"),
+)
+
+
+class AlertsConfig(Frozen):
+    """Alert channels, deduplication and the delivery policy (docs/alerts.md)."""
+
+    enabled: bool = True
+    channels: tuple[AlertChannelConfig, ...] = DEFAULT_ALERT_CHANNELS
+    cooldown_hours: float = Field(default=6.0, ge=0)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    retry_attempts: int = Field(default=4, ge=1, le=10)
+    backoff_initial_seconds: float = Field(default=1.0, ge=0)
+    backoff_max_seconds: float = Field(default=30.0, ge=0)
+    max_retry_after_seconds: float = Field(default=60.0, ge=0)  # a longer Retry-After is cut to this
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_names(cls, value: tuple[AlertChannelConfig, ...]) -> tuple[AlertChannelConfig, ...]:
+        names = [c.name for c in value]
+        if len(set(names)) != len(names):
+            raise ValueError("alert channel names must be unique")
+        return value
+
+    def channel(self, name: str) -> AlertChannelConfig:
+        """The channel called `name`; ConfigError naming the configured ones otherwise."""
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise ConfigError(f"no alert channel {name!r}: configured are {', '.join(c.name for c in self.channels)}")
+
+
 class Settings(Frozen):
     """The resolved configuration of one environment."""
 
@@ -247,6 +323,7 @@ class Settings(Frozen):
     benchmark: BenchmarkConfig = BenchmarkConfig()
     serving: ServingConfig = ServingConfig()
     ab: AbConfig = AbConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     @field_validator("catalog", "schema_name")
     @classmethod
@@ -351,17 +428,29 @@ def load_settings(
         raise ConfigError(f"invalid configuration for env {env!r} at {where}: {first['msg']}") from None
 
 
-def masked(settings: Settings) -> dict[str, Any]:
-    """The settings as plain data, with any secret-looking value replaced by '***'."""
+def masked(settings: Settings, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings as plain data: secret-looking keys as '***', and secret values masked wherever they appear."""
     data = json.loads(settings.model_dump_json(by_alias=True))
-    return _mask(data)
+    return _mask(data, secrets=secret_values(settings, os.environ if environ is None else environ))
 
 
-def _mask(node: Any, key: str = "") -> Any:
+def secret_values(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Values of the alert channels' URL variables and of secret-looking variables, longest first."""
+    names = {c.url_env for c in settings.alerts.channels if c.url_env}
+    names |= {k for k in environ if any(word in k.lower() for word in SECRET_KEYS)}
+    # Very short values would mask ordinary words; real tokens and URLs are longer.
+    values = {environ[n] for n in names if len(environ.get(n) or "") >= 8}
+    return tuple(sorted(values, key=len, reverse=True))
+
+
+def _mask(node: Any, key: str = "", *, secrets: tuple[str, ...] = ()) -> Any:
     if isinstance(node, dict):
-        return {k: _mask(v, k) for k, v in node.items()}
+        return {k: _mask(v, k, secrets=secrets) for k, v in node.items()}
     if isinstance(node, list):
-        return [_mask(v, key) for v in node]
+        return [_mask(v, key, secrets=secrets) for v in node]
     if node and any(word in key.lower() for word in SECRET_KEYS):
         return "***"
+    if isinstance(node, str):
+        for secret in secrets:
+            node = node.replace(secret, "***")
     return node

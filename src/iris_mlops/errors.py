@@ -45,3 +45,11 @@ class ServingError(IrisMlopsError):
     """Serving or A/B cannot go on as asked: an alias that does not resolve, a port in use, no challenger."""
 
     exit_code = 2
+
+
+class AlertDeliveryError(IrisMlopsError):
+    """An alert could not be delivered to a channel marked `required` (the message names the channel, never its URL)."""
+
+
+class RunFailedError(IrisMlopsError):
+    """Raised by the notify-failure task after alerting, so the job run it closes stays failed."""

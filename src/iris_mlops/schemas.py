@@ -230,3 +230,26 @@ def _predictions() -> StructType:
         StructField(AB_ARM, text, True),
         StructField(SERVED, BooleanType(), True),
     ])
+
+
+# ---- alerts (notify): one row per alert message and channel; never the webhook URL ------------------------------
+@spark_schema("ALERTS_SCHEMA")
+def _alerts() -> StructType:
+    """finding_keys / suppressed_keys: the dedupe keys (kind|subject|severity) sent and left out by the cooldown."""
+    from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType, TimestampType
+
+    text = StringType()
+    return StructType([
+        StructField("message_id", text, False),
+        StructField("finding_keys", ArrayType(text, True), False),
+        StructField("suppressed_keys", ArrayType(text, True), False),
+        StructField("kind", text, False),
+        StructField("severity", text, False),
+        StructField("channel", text, False),
+        StructField("status", text, False),
+        StructField("attempts", LongType(), False),
+        StructField("last_http_status", LongType(), True),
+        StructField("last_error", text, True),
+        StructField(RUN_ID, text, False),
+        StructField("sent_at", TimestampType(), False),
+    ])

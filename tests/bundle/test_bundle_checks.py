@@ -27,6 +27,7 @@ TASK_ENTRY_POINTS = {
     "feature-store": "iris-mlops-feature-store",
     "train": "iris-mlops-train",
     "deploy-serving": "iris-mlops-deploy-serving",
+    "notify-failure": "iris-mlops-notify-failure",
 }
 
 
@@ -95,6 +96,7 @@ def test_bundle_defines_the_issue_jobs(document: dict[str, Any]) -> None:
         "feature-store": ["gold"],
         "train": ["feature-store"],
         "deploy-serving": ["train"],
+        "notify-failure": ["data-quality", "deploy-serving"],
     }
     for task in jobs["iris_workflow"]["tasks"]:
         wheel_task = task["python_wheel_task"]
@@ -131,18 +133,18 @@ def _set(node: dict[str, Any], path: str, value: Any) -> None:
 
 
 WORKFLOW = "resources/jobs/iris_workflow"
-# One deliberate mistake per check (tasks/5 is the leaf `train`: renaming it breaks no depends_on).
+# One deliberate mistake per check (tasks/7 is the leaf `notify-failure`: renaming it breaks no depends_on).
 BREAKAGES: dict[str, list[tuple[str, Any]]] = {
     "depends_on": [(f"{WORKFLOW}/tasks/1/depends_on", [{"task_key": "bronz"}])],
     "environment_key": [(f"{WORKFLOW}/tasks/1/environment_key", "gpu")],
     "variables": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/3", "${var.katalog}")],
     "entry_point": [
-        (f"{WORKFLOW}/tasks/6/task_key", "redeploy"),  # the last task: nothing depends on it
-        (f"{WORKFLOW}/tasks/6/python_wheel_task/entry_point", "iris-mlops-redeploy"),
+        (f"{WORKFLOW}/tasks/7/task_key", "redeploy"),  # the last task (notify-failure): nothing depends on it
+        (f"{WORKFLOW}/tasks/7/python_wheel_task/entry_point", "iris-mlops-redeploy"),
     ],
     "mode": [("targets/prod/mode", "prod")],
     "cron": [(f"{WORKFLOW}/schedule/quartz_cron_expression", "0 2 * * *")],
-    "task_key": [(f"{WORKFLOW}/tasks/6/task_key", "serving")],
+    "task_key": [(f"{WORKFLOW}/tasks/7/task_key", "serving")],
     "tags": [(f"{WORKFLOW}/tags/iris_mlops_job", "workflow")],
     "dynamic": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/7", "{{job.runid}}")],
     "package_name": [(f"{WORKFLOW}/tasks/1/python_wheel_task/package_name", "iris")],
