@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -91,8 +92,10 @@ def test_deliver_5xx_every_time_fails_after_all_attempts(httpserver: HTTPServer,
 
 
 def test_deliver_times_out_on_a_slow_server(httpserver: HTTPServer) -> None:
+    release = threading.Event()
+
     def slow(request: Request) -> Response:
-        time.sleep(0.6)
+        release.wait(5)
         return Response("late", status=200)
 
     httpserver.expect_request(SECRET_PATH, method="POST").respond_with_handler(slow)
@@ -102,6 +105,11 @@ def test_deliver_times_out_on_a_slow_server(httpserver: HTTPServer) -> None:
     assert (result.status, result.attempts, result.http_status) == ("failed", 2, None)
     assert result.error is not None and result.error.startswith("timed out")
     _assert_clean(result.error)
+    # Let the server answer both held requests now, so that no late entry lands in the next test's log.
+    release.set()
+    deadline = time.monotonic() + 10
+    while len(httpserver.log) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_deliver_connection_refused_is_retried_and_scrubbed(fast_policy: DeliveryPolicy,
