@@ -47,9 +47,23 @@ class ServingError(IrisMlopsError):
     exit_code = 2
 
 
+class CorruptTableError(IrisMlopsError):
+    """A table's log or data files are damaged: nothing may read or build on it until a person repairs it.
+
+    Exit code 2 like other errors that a rerun cannot fix (a retry reads the same broken files); a lock or
+    a concurrent write exits 1 because retrying later succeeds.
+    """
+
+    exit_code = 2
+
+
 class AlertDeliveryError(IrisMlopsError):
     """An alert could not be delivered to a channel marked `required` (the message names the channel, never its URL)."""
 
 
 class RunFailedError(IrisMlopsError):
     """Raised by the notify-failure task after alerting, so the job run it closes stays failed."""
+
+
+class ConcurrentWriteError(IrisMlopsError):
+    """Another writer changed what this write was built on; rerun to build on its result."""

@@ -20,7 +20,15 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from iris_mlops.errors import SchemaMismatchError, TableNotFoundError
-from iris_mlops.storage.base import DESCRIPTION_KEY, PRIMARY_KEY_KEY, TableCommit, TableProperties, TableStore
+from iris_mlops.storage.base import (
+    DEFAULT_RETAIN_HOURS,
+    DESCRIPTION_KEY,
+    PRIMARY_KEY_KEY,
+    MaintenanceResult,
+    TableCommit,
+    TableProperties,
+    TableStore,
+)
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
@@ -156,6 +164,38 @@ class SparkDeltaStore(TableStore):
         if properties.primary_key and current.get(PRIMARY_KEY_KEY) != ",".join(properties.primary_key):
             self._add_primary_key(name, properties.primary_key)
         return self.version(name)
+
+    # -- maintenance ------------------------------------------------------------------------------
+    def vacuum(self, name: str, *, retain_hours: float = DEFAULT_RETAIN_HOURS,
+               keep_versions: Sequence[int] = ()) -> MaintenanceResult:
+        """`VACUUM ... RETAIN n HOURS`, n stretched back to the oldest version in `keep_versions`."""
+        from iris_mlops.storage import spark_maintenance as sm
+
+        self._require(name)
+        hours = sm.protected_retention(self.history(name), retain_hours=retain_hours, keep_versions=keep_versions)
+        removed: int | None = None
+        try:
+            sm.sql_vacuum(self.spark, quote_name(name), hours)
+        except Exception as exc:
+            from iris_mlops.storage.maintenance import local_vacuum
+
+            self._fall_back_to_log(exc)
+            removed = len(local_vacuum(self._log_table(name), retain_hours=hours, keep_versions=keep_versions))
+        return MaintenanceResult(name, self.version(name), removed, 0, tuple(sorted(keep_versions)))
+
+    def optimize(self, name: str, *, run_id: str) -> MaintenanceResult:
+        """`OPTIMIZE` (bin-packing compaction); delta-rs compaction on engines without it."""
+        from iris_mlops.storage import spark_maintenance as sm
+
+        self._require(name)
+        try:
+            removed, added = sm.sql_optimize(self.spark, quote_name(name))
+        except Exception as exc:
+            from iris_mlops.storage.maintenance import local_optimize
+
+            self._fall_back_to_log(exc)
+            removed, added = local_optimize(self._log_table(name), run_id=run_id, target_bytes=128 << 20)
+        return MaintenanceResult(name, self.version(name), removed, added)
 
     # -- internals --------------------------------------------------------------------------------
     def _create(self, name: str, df: DataFrame, *, run_id: str, properties: TableProperties | None = None) -> int:
