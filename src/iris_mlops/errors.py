@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from iris_mlops.masking import mask_text
+
 
 class IrisMlopsError(Exception):
-    """Base class for errors the CLI reports as one line, without a traceback."""
+    """Base class for errors the CLI reports as one line, without a traceback (credentials in URIs masked)."""
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        return mask_text(super().__str__())
 
 
 class ConfigError(IrisMlopsError):
@@ -67,3 +72,9 @@ class RunFailedError(IrisMlopsError):
 
 class ConcurrentWriteError(IrisMlopsError):
     """Another writer changed what this write was built on; rerun to build on its result."""
+
+
+class StorageError(IrisMlopsError):
+    """The disk refused a write (full, read-only, no permission); nothing was committed."""
+
+    exit_code = 2
