@@ -249,8 +249,10 @@ def test_a_run_waiting_for_the_lock_says_so_with_the_holders_pid(tmp_path, capsy
 
     from iris_mlops.errors import LockedError
 
-    code = (f"from iris_mlops.runtime import home_lock\nimport pathlib, time\nwith home_lock(pathlib.Path({str(tmp_path)!r})):"
-            "\n    print('held', flush=True); time.sleep(30)")
+    code = (
+        "from iris_mlops.runtime import home_lock\nimport pathlib, time\n"
+        f"with home_lock(pathlib.Path({str(tmp_path)!r})):\n    print('held', flush=True); time.sleep(30)"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
