@@ -69,6 +69,7 @@ def test_words_with_another_separator_name_the_option(tmp_path: Path) -> None:
 
 def test_positions_run_on_across_parts_and_blocks(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(source_parts, "ROWS_PER_PART", 3)
+    monkeypatch.setattr(source_parts, "ROW_GROUP_ROWS", 1)
     monkeypatch.setattr("iris_mlops.source_readers.BLOCK_BYTES", 64)
     path = tmp_path / "many.csv"
     path.write_text("sepal_length,sepal_width,petal_length,petal_width,species\n"
@@ -80,7 +81,8 @@ def test_positions_run_on_across_parts_and_blocks(tmp_path: Path, monkeypatch) -
     assert [v[0] for v in _values(raw)] == [f"{i}.5" for i in range(10)]
 
 
-def test_writer_rolls_parts_at_the_row_limit(tmp_path: Path) -> None:
+def test_writer_rolls_parts_at_the_row_limit(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(source_parts, "ROW_GROUP_ROWS", 1)
     writer = source_parts.PartWriter(tmp_path, rows_per_part=2)
     for block in (["1", "2"], ["3"], ["4", "5"]):
         writer.write({c: block for c in source_parts.REQUIRED})
@@ -139,3 +141,13 @@ def test_to_spark_reads_the_parts_with_positions(spark, tmp_path: Path) -> None:
     path.write_text(HEADER + "5,1;3,5;1,4;0,2;setosa\n")
     df = read_source(path).to_spark(spark)
     assert [tuple(r) for r in df.collect()] == [("5.1", "3.5", "1.4", "0.2", "setosa", 1)]
+
+
+def test_writer_gathers_small_blocks_into_one_row_group(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    writer = source_parts.PartWriter(tmp_path)
+    for i in range(50):
+        writer.write({c: [str(i)] for c in source_parts.REQUIRED})
+    (part,) = writer.close()
+    assert pq.ParquetFile(part).metadata.num_row_groups == 1

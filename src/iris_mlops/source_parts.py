@@ -17,6 +17,7 @@ REQUIRED = (*MEASUREMENTS, SPECIES)
 POSITION = SOURCE_POSITION
 RAW_SCHEMA = pa.schema([*(pa.field(c, pa.string()) for c in REQUIRED), pa.field(POSITION, pa.int64(), False)])
 ROWS_PER_PART = 2_000_000  # ~60 MB of Parquet per part: few files, and two cores each get work
+ROW_GROUP_ROWS = 256 * 1024  # blocks of a few thousand rows are gathered into row groups of this size
 
 
 class PartWriter:
@@ -29,6 +30,8 @@ class PartWriter:
         self.parts: list[Path] = []
         self._writer: pq.ParquetWriter | None = None
         self._part_rows = 0
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
 
     def write(self, columns: Mapping[str, Any], *, decimal_comma: bool = False) -> None:
         """Write one block: canonical column -> string array (or list); all-blank rows are dropped."""
@@ -42,13 +45,24 @@ class PartWriter:
                 if name in MEASUREMENTS:
                     arrays[index] = pc.replace_substring(arrays[index], ",", ".")
         positions = pa.array(np.arange(self.rows + 1, self.rows + count + 1, dtype=np.int64))
-        batch = pa.record_batch([*arrays, positions], schema=RAW_SCHEMA)
-        self._target().write_batch(batch)
+        self._pending.append(pa.record_batch([*arrays, positions], schema=RAW_SCHEMA))
+        self._pending_rows += count
         self.rows += count
-        self._part_rows += count
+        if self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the gathered blocks as one row group."""
+        if not self._pending:
+            return
+        writer = self._target()
+        writer.write_table(pa.Table.from_batches(self._pending), row_group_size=self._pending_rows)
+        self._part_rows += self._pending_rows
+        self._pending, self._pending_rows = [], 0
 
     def close(self) -> list[Path]:
         """Finish the last part; returns every part written."""
+        self._flush()
         if self._writer is not None:
             self._writer.close()
             self._writer = None

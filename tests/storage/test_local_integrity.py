@@ -219,3 +219,20 @@ def test_optimize_compacts_small_files_without_changing_rows(store, spark) -> No
     assert (result.files_removed, result.files_added) == (5, 1)
     assert len(_current_uris(store)) == 1
     assert _rows(store.read(NAME)) == [(i, "a", float(i)) for i in range(5)]
+
+
+def test_a_full_disk_during_a_write_is_one_storage_error_and_leaves_nothing(store, spark, monkeypatch) -> None:
+    from iris_mlops.errors import StorageError
+
+    store.append(NAME, _df(spark, A), run_id="r1")
+    before = _data_files(store)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(_root(store)))
+
+    monkeypatch.setattr(staging, "move_in", full)
+    with pytest.raises(StorageError, match=rf"cannot write table {NAME}: No space left on device .*nothing was"):
+        store.append(NAME, _df(spark, B), run_id="r2")
+    assert StorageError.exit_code == 2
+    assert _data_files(store) == before and store.version(NAME) == 0
+    assert not any((_root(store) / staging.STAGING).iterdir())

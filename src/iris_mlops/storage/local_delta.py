@@ -9,6 +9,7 @@ and the snapshot's files first (see `delta_log`) and list the exact snapshot's f
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from iris_mlops.errors import SchemaMismatchError, TableNotFoundError
+from iris_mlops.errors import SchemaMismatchError, StorageError, TableNotFoundError
 from iris_mlops.storage import delta_log, staging
 from iris_mlops.storage.base import (
     DEFAULT_RETAIN_HOURS,
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 STAGING = staging.STAGING
-MAX_ATTEMPTS = 20
+DISK_FULL = "No space left on device"
+DISK_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM)
 
 
 class LocalDeltaStore(TableStore):
@@ -230,10 +232,26 @@ class LocalDeltaStore(TableStore):
         if exists and base is None:
             base = int(self._open(name).version())
         job = WriteJob(store=self, name=name, root=root, run_id=run_id, operation=operation, scope=scope)
-        return self._landed(name, job.run(df, base=base, properties=properties))
+        try:
+            version = job.run(df, base=base, properties=properties)
+        except OSError as exc:
+            raise _disk_error(name, exc) from None
+        except Exception as exc:  # Spark's own writers report a full disk as a Java exception
+            if DISK_FULL in str(exc):
+                raise StorageError(f"cannot write table {name}: {DISK_FULL}; nothing was committed") from None
+            raise
+        return self._landed(name, version)
 
     def _commit_table(self, name: str, version: int | None) -> DeltaTable:
         return self._open(name, version=version)
+
+
+def _disk_error(name: str, exc: OSError) -> Exception:
+    """A refused disk write as one line (full, read-only, no permission); other OS errors unchanged."""
+    if exc.errno not in DISK_ERRORS:
+        return exc
+    where = f" ({exc.filename})" if exc.filename else ""
+    return StorageError(f"cannot write table {name}: {exc.strerror or exc}{where}; nothing was committed")
 
 
 def _arrow_schema_of(df: DataFrame) -> pa.Schema:

@@ -27,7 +27,9 @@ from iris_mlops.storage.delta_log import commit_files, fsync_paths
 STAGING = "_staging"
 MANIFEST = "moved.json"
 TARGET_FILE_BYTES = 128 << 20  # Delta's usual target; smaller parts are merged before commit
-STALE_SECONDS = 24 * 3600  # another host's folder is only judged by age
+STALE_SECONDS = 24 * 3600
+MERGE_BATCH_ROWS = 256 * 1024
+MERGE_MIN_PARTS = 8  # another host's folder is only judged by age
 
 
 @dataclass(frozen=True)
@@ -69,32 +71,36 @@ def drop_empty(parts: Sequence[Path]) -> list[Path]:
 
 
 def merge_small_parts(parts: Sequence[Path], folder: Path, *, target_bytes: int = TARGET_FILE_BYTES) -> list[Path]:
-    """Group parts up to `target_bytes` and rewrite each group of several as one file (row group by row group)."""
+    """Merge many small parts (over MERGE_MIN_PARTS under a quarter of `target_bytes`) into files of up to it.
+
+    A Spark write makes one part per task: a few parts are left as they are (merging costs a read and a write),
+    hundreds of small ones (a frame of many partitions) become a few files.
+    """
+    small = [p for p in parts if p.stat().st_size < target_bytes // 4]
+    if len(small) <= MERGE_MIN_PARTS:
+        return list(parts)
+    merged = [p for p in parts if p not in small]
     groups: list[list[Path]] = [[]]
     size = 0
-    for part in parts:
+    for part in small:
         part_size = part.stat().st_size
         if groups[-1] and size + part_size > target_bytes:
             groups.append([])
             size = 0
         groups[-1].append(part)
         size += part_size
-    merged = []
     for group in (g for g in groups if g):
-        if len(group) == 1:
-            merged.append(group[0])
-            continue
-        merged.append(_concat(group, folder / f"merged-{uuid.uuid4().hex}.parquet"))
+        merged.append(group[0] if len(group) == 1 else _concat(group, folder / f"merged-{uuid.uuid4().hex}.parquet"))
     return merged
 
 
 def _concat(group: Sequence[Path], target: Path) -> Path:
+    """One file from several, copied in batches so that memory stays flat."""
     schema = pq.read_schema(group[0])
     with pq.ParquetWriter(target, schema) as writer:
         for part in group:
-            source = pq.ParquetFile(part)
-            for index in range(source.num_row_groups):
-                writer.write_table(source.read_row_group(index).cast(schema))
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=MERGE_BATCH_ROWS):
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
             part.unlink()
     return target
 
