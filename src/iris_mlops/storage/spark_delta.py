@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.errors import SchemaMismatchError, TableNotFoundError
+from iris_mlops.errors import SchemaMismatchError, StorageError, TableNotFoundError
 from iris_mlops.storage.base import (
     DEFAULT_RETAIN_HOURS,
     DESCRIPTION_KEY,
@@ -179,7 +179,7 @@ class SparkDeltaStore(TableStore):
         except Exception as exc:
             from iris_mlops.storage.maintenance import local_vacuum
 
-            self._fall_back_to_log(exc)
+            self._maintenance_fallback(name, "VACUUM", exc)
             removed = len(local_vacuum(self._log_table(name), retain_hours=hours, keep_versions=keep_versions))
         return MaintenanceResult(name, self.version(name), removed, 0, tuple(sorted(keep_versions)))
 
@@ -193,7 +193,7 @@ class SparkDeltaStore(TableStore):
         except Exception as exc:
             from iris_mlops.storage.maintenance import local_optimize
 
-            self._fall_back_to_log(exc)
+            self._maintenance_fallback(name, "OPTIMIZE", exc)
             removed, added = local_optimize(self._log_table(name), run_id=run_id, target_bytes=128 << 20)
         return MaintenanceResult(name, self.version(name), removed, added)
 
@@ -242,6 +242,13 @@ class SparkDeltaStore(TableStore):
 
     def _use_log(self) -> bool:
         return bool(self.metadata_from_log)
+
+    def _maintenance_fallback(self, name: str, statement: str, exc: Exception) -> None:
+        """Use delta-rs where the engine lacks the statement; else one line (e.g. Databricks' retention check)."""
+        try:
+            self._fall_back_to_log(exc)
+        except Exception:
+            raise StorageError(f"{statement} {name} failed: {_first_line(exc)}") from None
 
     def _fall_back_to_log(self, exc: Exception) -> None:
         """Switch to the Delta log when the engine lacks DESCRIBE HISTORY/DETAIL; re-raise when that is impossible."""
