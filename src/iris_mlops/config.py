@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from iris_mlops.errors import ConfigError
+from iris_mlops.masking import mask_text
 from iris_mlops.schemas import MEASUREMENTS
 
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
@@ -20,8 +21,8 @@ ENV_PREFIX = "IRIS_MLOPS_"
 # Variables the process reads directly (not configuration keys): env_overrides leaves them alone.
 PROCESS_VARIABLES = frozenset(
     f"{ENV_PREFIX}{name}"
-    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "SPARK_JIT", "LOCK_WAIT_SECONDS", "BUNDLE_DIR", "BUNDLE_SCHEMA",
-                 "VERBOSE")
+    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "SPARK_JIT", "LOCK_WAIT_SECONDS", "HOME_LOCK", "BUNDLE_DIR",
+                 "BUNDLE_SCHEMA", "VERBOSE", "WORKSPACE_TIMEOUT_SECONDS")
 )
 # Unity Catalog identifiers: letters, digits and underscores; we refuse anything that would need quoting.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
@@ -389,17 +390,57 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         node = overrides
         for part in path[:-1]:
             node = node.setdefault(part, {})
-        node[path[-1]] = raw if path[-1] in ("home", "catalog", "schema") else yaml.safe_load(raw)
+        if not all(path):
+            raise ConfigError(f"{key} is not a valid variable name: separate keys with one double underscore")
+        node[path[-1]] = raw if path[-1] in ("home", "catalog", "schema") else _env_value(key, raw)
     return overrides
+
+
+def _env_value(key: str, raw: str) -> Any:
+    """A variable's value as a YAML scalar; the value itself is never echoed (it may be a secret)."""
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{key} cannot be parsed ({problem}): quote the value or fix its syntax") from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"configuration file {path} not found")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not UTF-8 (byte {exc.start}): save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"configuration file {path} is not valid YAML ({_yaml_problem(exc)})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"configuration file {path} must hold a mapping")
     return data
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else str(problem)
+
+
+def _resolve_home(value: Any) -> Path:
+    """The home folder as an absolute path; empty, a file or under a file is refused."""
+    if value is None or not str(value).strip():
+        raise ConfigError("the home folder is empty (IRIS_MLOPS_HOME=\"\"?): set it to a folder or unset it")
+    home = Path(str(value)).expanduser().resolve()
+    for folder in (home, *home.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                where = "is a file" if folder == home else f"is under the file {folder}"
+                raise ConfigError(f"home folder {home} {where}: set IRIS_MLOPS_HOME to a folder")
+            break
+    return home
 
 
 def load_settings(
@@ -418,8 +459,7 @@ def load_settings(
     data = deep_merge(data, env_overrides(environ))
     data = deep_merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
     data["env"] = env
-    data.setdefault("home", ".iris_mlops")
-    data["home"] = Path(str(data["home"])).expanduser().resolve()
+    data["home"] = _resolve_home(data.get("home", ".iris_mlops"))
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -429,7 +469,7 @@ def load_settings(
 
 
 def masked(settings: Settings, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The settings as plain data: secret-looking keys as '***', and secret values masked wherever they appear."""
+    """The settings as plain data: secret-looking keys as '***', secret values and URI credentials masked."""
     data = json.loads(settings.model_dump_json(by_alias=True))
     return _mask(data, secrets=secret_values(settings, os.environ if environ is None else environ))
 
@@ -453,4 +493,5 @@ def _mask(node: Any, key: str = "", *, secrets: tuple[str, ...] = ()) -> Any:
     if isinstance(node, str):
         for secret in secrets:
             node = node.replace(secret, "***")
+        return mask_text(node)
     return node
