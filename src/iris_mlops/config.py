@@ -357,6 +357,11 @@ class Settings(Frozen):
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
+    @property
+    def staging_dir(self) -> Path:
+        """Where bronze stages a source's Parquet parts before Spark writes them into the table."""
+        return self.home / "staging"
+
 
 def conf_dir() -> Path:
     """The conf/ folder: $IRIS_MLOPS_CONF_DIR, the copy packaged in the wheel, or the source tree's."""
