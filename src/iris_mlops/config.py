@@ -208,11 +208,13 @@ class Settings(Frozen):
     mlflow: MlflowConfig = MlflowConfig()
     automl: AutomlConfig = AutomlConfig()
     benchmark: BenchmarkConfig = BenchmarkConfig()
+    # Unity Catalog volume in catalog.schema for the files tasks write on Databricks (the bundle's `volume` variable).
+    volume: str = "files"
 
-    @field_validator("catalog", "schema_name")
+    @field_validator("catalog", "schema_name", "volume")
     @classmethod
     def _identifier(cls, value: str) -> str:
-        return validate_identifier(value, what="catalog/schema")
+        return validate_identifier(value, what="catalog/schema/volume")
 
     def table(self, key: str) -> str:
         """Three-level name of the table configured under `key` (e.g. 'silver')."""
@@ -237,8 +239,21 @@ class Settings(Frozen):
         return self.mlflow.model_name
 
     @property
+    def files_dir(self) -> Path:
+        """Where tasks write files: $IRIS_MLOPS_HOME locally, the schema's volume on Databricks (never the cwd)."""
+        if self.store == "spark_delta":
+            return Path("/Volumes") / self.catalog / self.schema_name / self.volume
+        return self.home
+
+    @property
     def reports_dir(self) -> Path:
-        return self.home / "reports"
+        """Quality and EDA reports and the benchmark leaderboard."""
+        return self.files_dir / "reports"
+
+    @property
+    def experiment_name(self) -> str:
+        """`mlflow.experiment` with {catalog} and {schema} filled in: one experiment per dev schema (per person)."""
+        return self.mlflow.experiment.replace("{catalog}", self.catalog).replace("{schema}", self.schema_name)
 
 
 def conf_dir() -> Path:
