@@ -128,7 +128,7 @@ def test_mlops_full_runs_the_whole_chain(document: dict[str, Any]) -> None:
         "bronze": [],
         "silver": ["bronze"],
         "gold": ["silver"],
-        "data-quality": ["gold"],
+        "data-quality": ["feature-store"],
         "feature-store": ["gold"],
         "train": ["feature-store"],
         "automl": ["train"],  # both move the model's aliases: never side by side
