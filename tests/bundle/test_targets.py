@@ -189,19 +189,36 @@ def test_target_override_replaces_default_and_bundle_var_wins(document: dict[str
     assert values["schema"] == "other" and values["catalog"] == "iris_prod"
 
 
-def test_check_cd_vars_fails_in_one_line_naming_the_gap() -> None:
+WORKSPACE_ENV = {"DATABRICKS_HOST": "https://adb-1.azuredatabricks.net", "DATABRICKS_CLIENT_ID": "id",
+                 "DATABRICKS_CLIENT_SECRET": "s3cr3t-value"}
+
+
+def test_check_cd_vars_fails_in_one_line_naming_the_gap(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cd = cd_module()
+    for name in cd.CD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {**WORKSPACE_ENV, "BUNDLE_VAR_alert_email": " ", "BUNDLE_VAR_service_principal": "nope"}.items():
+        monkeypatch.setenv(name, value)
+    assert cd.main(["dev"]) == 0  # dev needs only the workspace credentials
+    assert cd.main(["staging"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: cannot deploy to staging: ")
+    assert "BUNDLE_VAR_alert_email is empty (set ALERT_EMAIL" in err
+    assert "BUNDLE_VAR_service_principal does not look like" in err
+    for name, value in CD_VALUES.items():
+        monkeypatch.setenv(name, value)
+    assert cd.main(["prod"]) == 0 and cd.main(["qa"]) == 2
+    assert "s3cr3t" not in "".join(capsys.readouterr())
+
+
+@pytest.mark.slow  # a subprocess, as CD runs it
+def test_check_cd_vars_exit_code_as_cd_runs_it() -> None:
     script = str(ROOT / "scripts" / "check_cd_vars.py")
-    env = {"PATH": "/usr/bin:/bin", "DATABRICKS_HOST": "https://adb-1.azuredatabricks.net",
-           "DATABRICKS_CLIENT_ID": "id", "DATABRICKS_CLIENT_SECRET": "s3cr3t-value", **CD_VALUES}
-    ok = subprocess.run([sys.executable, script, "prod"], env=env, capture_output=True, text=True, timeout=30)
+    env = {"PATH": "/usr/bin:/bin", **WORKSPACE_ENV}
+    bad = subprocess.run([sys.executable, script, "prod"], env=env, capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 1 and "BUNDLE_VAR_alert_email is empty" in bad.stderr
+    ok = subprocess.run([sys.executable, script, "prod"], env={**env, **CD_VALUES}, capture_output=True, text=True,
+                        timeout=30)
     assert ok.returncode == 0, ok.stderr
-    missing = {**env, "BUNDLE_VAR_alert_email": " ", "BUNDLE_VAR_service_principal": "not-a-uuid"}
-    bad = subprocess.run([sys.executable, script, "staging"], env=missing, capture_output=True, text=True, timeout=30)
-    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
-    assert "BUNDLE_VAR_alert_email is empty (set ALERT_EMAIL" in bad.stderr
-    assert "BUNDLE_VAR_service_principal does not look like" in bad.stderr
-    dev = subprocess.run([sys.executable, script, "dev"], env={k: v for k, v in env.items() if k in (
-        "PATH", "DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET")}, capture_output=True,
-        text=True, timeout=30)
-    assert dev.returncode == 0, dev.stderr
-    assert "s3cr3t" not in ok.stdout + ok.stderr + bad.stdout + bad.stderr

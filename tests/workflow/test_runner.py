@@ -403,6 +403,7 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.slow  # git in subprocesses
 def test_runner_passes_the_checked_out_commit_as_bundle_git_commit(tmp_path: Path, home: Path) -> None:
     params = ["--git-commit", "${bundle.git.commit}"]
     task = {"task_key": "a", "python_wheel_task": {"package_name": "iris_mlops", "entry_point": "iris-mlops-a",
