@@ -325,11 +325,13 @@ class Settings(Frozen):
     serving: ServingConfig = ServingConfig()
     ab: AbConfig = AbConfig()
     alerts: AlertsConfig = AlertsConfig()
+    # Unity Catalog volume in catalog.schema for the files tasks write on Databricks (the bundle's `volume` variable).
+    volume: str = "files"
 
-    @field_validator("catalog", "schema_name")
+    @field_validator("catalog", "schema_name", "volume")
     @classmethod
     def _identifier(cls, value: str) -> str:
-        return validate_identifier(value, what="catalog/schema")
+        return validate_identifier(value, what="catalog/schema/volume")
 
     def table(self, key: str) -> str:
         """Three-level name of the table configured under `key` (e.g. 'silver')."""
@@ -354,13 +356,26 @@ class Settings(Frozen):
         return self.mlflow.model_name
 
     @property
+    def files_dir(self) -> Path:
+        """Where tasks write files: $IRIS_MLOPS_HOME locally, the schema's volume on Databricks (never the cwd)."""
+        if self.store == "spark_delta":
+            return Path("/Volumes") / self.catalog / self.schema_name / self.volume
+        return self.home
+
+    @property
     def reports_dir(self) -> Path:
-        return self.home / "reports"
+        """Quality and EDA reports and the benchmark leaderboard."""
+        return self.files_dir / "reports"
+
+    @property
+    def experiment_name(self) -> str:
+        """`mlflow.experiment` with {catalog} and {schema} filled in: one experiment per dev schema (per person)."""
+        return self.mlflow.experiment.replace("{catalog}", self.catalog).replace("{schema}", self.schema_name)
 
     @property
     def staging_dir(self) -> Path:
         """Where bronze stages a source's Parquet parts before Spark writes them into the table."""
-        return self.home / "staging"
+        return self.files_dir / "staging"
 
 
 def conf_dir() -> Path:
