@@ -67,7 +67,8 @@ def choose_test(column: str, summary: ColumnSummary, *, reference_rows: int,
     categorical = isinstance(summary, CategoricalSummary)
     if override is not None:
         if categorical and override.test in NUMERIC_ONLY:
-            raise ConfigError(f"monitoring.columns.{column}: test {override.test} needs numbers, {column} is a category")
+            raise ConfigError(
+                f"monitoring.columns.{column}: test {override.test} needs numbers, {column} is a category")
         return override
     few_values = summary.distinct is not None and summary.distinct <= config.categorical_max_distinct
     if reference_rows <= config.small_reference_rows:

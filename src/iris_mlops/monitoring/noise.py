@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from iris_mlops.monitoring import stats
-from iris_mlops.monitoring.compare import Scores, category_vectors, value_key
+from iris_mlops.monitoring.compare import Scores, category_vectors, histogram_pair, value_key
 from iris_mlops.monitoring.summary import CategoricalSummary, ColumnSummary, NumericSummary
 
 
@@ -22,7 +22,7 @@ def noise_threshold(reference: ColumnSummary, current: ColumnSummary, *, test: s
     rng = np.random.default_rng(seed)
     size = current.count
     if isinstance(reference, CategoricalSummary) and isinstance(current, CategoricalSummary):
-        keys, ref, _ = category_vectors(reference.counts, current.counts)
+        _, ref, _ = category_vectors(reference.counts, current.counts)
         draws = rng.multinomial(size, ref / ref.sum(), size=resamples)
         values = _category_statistics(test, ref, draws)
     elif isinstance(reference, NumericSummary) and isinstance(current, NumericSummary):
@@ -67,13 +67,10 @@ def _projection(reference: NumericSummary, current: NumericSummary, points: np.n
             nonzero = [i for i, (r, c) in enumerate(zip(reference.counts, current.counts, strict=True)) if r or c]
             ref = np.asarray([reference.counts[i] for i in nonzero], dtype=float)
             index = np.array([nonzero.index(i) if i in nonzero else 0 for i in range(len(points))])
-    elif both_exact:
-        edges = np.histogram_bin_edges(np.concatenate((reference.values or (), current.values or ())),
-                                       bins=len(reference.edges) - 1)
-        ref = np.histogram(reference.values, edges)[0].astype(float)
-        index = np.clip(np.searchsorted(edges, points, side="right") - 1, 0, len(ref) - 1)
-    else:
-        ref, index = np.asarray(reference.counts, dtype=float), np.arange(len(points))
+    else:  # the bins JS and PSI were computed on: both windows' values, or the reference's bins
+        edges, ref, _ = histogram_pair(reference, current, bins=len(reference.edges) - 1)
+        found = np.searchsorted(edges, points, side="right") - 1 if edges is not None else np.arange(len(points))
+        index = np.clip(found, 0, len(ref) - 1)
     onto = np.zeros((len(points), len(ref)))
     onto[np.arange(len(points)), index] = 1.0
     return onto, ref

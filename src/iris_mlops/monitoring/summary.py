@@ -84,7 +84,8 @@ def summarise_numeric(values: np.ndarray, *, edges: tuple[float, ...] | None = N
     array = np.asarray(values, dtype=float)
     present = np.sort(array[~np.isnan(array)])
     if edges is None:
-        edges = reference_edges(present[0], present[-1], bins=bins) if present.size else reference_edges(0, 1, bins=bins)
+        low, high = (present[0], present[-1]) if present.size else (0.0, 1.0)
+        edges = reference_edges(low, high, bins=bins)
     counts, tails = bin_counts(present, edges)
     moments = _moments(present)
     return NumericSummary(
