@@ -253,3 +253,110 @@ def _alerts() -> StructType:
         StructField(RUN_ID, text, False),
         StructField("sent_at", TimestampType(), False),
     ])
+
+GOLD_SCHEMA = StructType(
+    [
+        StructField(SPECIES, StringType(), False),
+        StructField("count", LongType(), False),
+        *[StructField(f"{m}_{s}", DoubleType(), True) for m in MEASUREMENTS for s in GOLD_STATS],
+        StructField("outlier_count", LongType(), False),
+        StructField("outlier_share", DoubleType(), False),
+        StructField("share_of_total", DoubleType(), False),
+        StructField("silver_version", LongType(), False),
+        StructField(RUN_ID, StringType(), False),
+    ]
+)
+
+# ---- monitor_profile_metrics, monitor_drift_metrics, monitor_runs (the monitor; shaped like Lakehouse Monitoring) --
+WINDOW_SCHEMA = StructType([StructField("start", TimestampType(), True), StructField("end", TimestampType(), True)])
+TEST_RESULT_SCHEMA = StructType(
+    [StructField("statistic", DoubleType(), True), StructField("pvalue", DoubleType(), True)]
+)
+FREQUENT_ITEMS_SCHEMA = ArrayType(
+    StructType([StructField("item", StringType(), True), StructField("count", LongType(), True)]), True
+)
+HISTOGRAM_SCHEMA = StructType(
+    [
+        StructField("edges", ArrayType(DoubleType(), True), True),
+        StructField("counts", ArrayType(LongType(), True), True),
+        StructField("tail_sums", ArrayType(DoubleType(), True), True),
+    ]
+)
+MONITOR_PROFILE_METRICS_SCHEMA = StructType(
+    [
+        StructField("window", WINDOW_SCHEMA, True),
+        StructField("window_id", StringType(), False),
+        StructField("granularity", StringType(), False),
+        StructField("log_type", StringType(), False),  # INPUT (a monitored window) or BASELINE (the reference)
+        StructField("model_version", StringType(), True),
+        StructField("slice_key", StringType(), True),
+        StructField("slice_value", StringType(), True),
+        StructField("column_name", StringType(), False),  # ':table' for the table-level row
+        StructField("data_type", StringType(), True),
+        StructField("count", LongType(), True),
+        StructField("num_nulls", LongType(), True),
+        StructField("percent_null", DoubleType(), True),
+        StructField("avg", DoubleType(), True),
+        StructField("stddev", DoubleType(), True),
+        StructField("min", DoubleType(), True),
+        StructField("max", DoubleType(), True),
+        StructField("distinct_count", LongType(), True),
+        StructField("num_outliers", LongType(), True),
+        StructField("frequent_items", FREQUENT_ITEMS_SCHEMA, True),
+        StructField("histogram", HISTOGRAM_SCHEMA, True),
+        StructField("sorted_values", ArrayType(DoubleType(), True), True),  # small windows only
+        StructField("source", StringType(), True),
+        StructField(RUN_ID, StringType(), False),
+    ]
+)
+MONITOR_DRIFT_METRICS_SCHEMA = StructType(
+    [
+        StructField("window", WINDOW_SCHEMA, True),
+        StructField("window_cmp", WINDOW_SCHEMA, True),
+        StructField("window_id", StringType(), False),
+        StructField("granularity", StringType(), False),
+        StructField("drift_type", StringType(), False),  # BASELINE or CONSECUTIVE
+        StructField("model_version", StringType(), True),
+        StructField("slice_key", StringType(), True),
+        StructField("slice_value", StringType(), True),
+        StructField("column_name", StringType(), False),
+        StructField("data_type", StringType(), True),
+        StructField("ks_test", TEST_RESULT_SCHEMA, True),
+        StructField("chi_squared_test", TEST_RESULT_SCHEMA, True),
+        StructField("js_distance", DoubleType(), True),
+        StructField("wasserstein_distance", DoubleType(), True),
+        StructField("population_stability_index", DoubleType(), True),
+        StructField("count_delta", DoubleType(), True),
+        StructField("avg_delta", DoubleType(), True),
+        StructField("percent_null_delta", DoubleType(), True),
+        StructField("test", StringType(), True),
+        StructField("score", DoubleType(), True),
+        StructField("threshold", DoubleType(), True),
+        StructField("noise_threshold", DoubleType(), True),
+        StructField("drifted", BooleanType(), False),
+        StructField("counted_in_share", BooleanType(), False),
+        StructField(RUN_ID, StringType(), False),
+    ]
+)
+MONITOR_RUNS_SCHEMA = StructType(
+    [
+        StructField(RUN_ID, StringType(), False),
+        StructField("window", WINDOW_SCHEMA, True),
+        StructField("window_id", StringType(), False),
+        StructField("batches", ArrayType(StringType(), True), True),
+        StructField("source_table", StringType(), True),
+        StructField("source_version", LongType(), True),
+        StructField("rows", LongType(), False),
+        StructField("model_name", StringType(), True),
+        StructField("model_version", StringType(), True),
+        StructField("reference", StringType(), True),
+        StructField("status", StringType(), False),  # OK, WARN, ALERT or SKIPPED
+        StructField("reason", StringType(), True),
+        StructField("dataset_drift", BooleanType(), True),
+        StructField("drift_share", DoubleType(), True),
+        StructField("performance", StringType(), True),  # JSON: metrics, decisions, degraded, alert
+        StructField("findings", StringType(), False),  # JSON list of findings
+        StructField("report_location", StringType(), True),
+        StructField("created_at", TimestampType(), False),
+    ]
+)
