@@ -119,9 +119,10 @@ def _drift_findings(drift: DriftReport, consecutive: DriftReport | None) -> list
                                                "statistic": c.statistic, "drift_type": "BASELINE"})
                 for c in drift.columns if c.drifted and c.score is not None]
     if drift.dataset_drift:
+        counted = ", ".join(c for c in drift.drifted_columns if c in drift.counted_columns)
         findings.append(Finding("drift", Severity.ERROR, "dataset",
                                 f"dataset drift: {drift.drift_share:.0%} of {len(drift.counted_columns)} columns "
-                                f"drifted ({', '.join(c for c in drift.drifted_columns if c in drift.counted_columns)})",
+                                f"drifted ({counted})",
                                 drift.drift_share, drift.share_threshold, {"drift_type": "BASELINE"}))
     if consecutive is not None and consecutive.dataset_drift:
         findings.append(Finding("drift", Severity.WARNING, "dataset:consecutive",
