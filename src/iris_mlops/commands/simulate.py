@@ -9,7 +9,9 @@ import typer
 
 from iris_mlops.tasks.context import user_errors
 
-KindOption = Annotated[str, typer.Option("--kind", help="none, mean-shift, scale, class-mix, nulls, outliers or volume.")]
+KindOption = Annotated[
+    str, typer.Option("--kind", help="none, mean-shift, scale, class-mix, nulls, outliers or volume.")
+]
 ColumnOption = Annotated[str, typer.Option("--column", help="The measurement to change.")]
 SeverityOption = Annotated[
     Optional[float],  # noqa: UP045 - typer reads the annotation at runtime

@@ -30,17 +30,16 @@ def render_report(result: WindowResult, *, reference: ReferenceProfile, current:
         f"<p>Reference: {html.escape(reference.source)} ({reference.rows} rows); current window: {current.rows} rows."
         f" Dataset drift: {result.drift.dataset_drift} (share {result.drift.drift_share:.0%}, threshold "
         f"{result.drift.share_threshold:.0%}).</p>",
-        _section("Drift tests", _test_table(result)),
-        _section("Distributions: reference vs current", _overlays(reference, current)),
-        _section("Performance", _performance(result, history)),
-        _section("Data quality, volume and freshness", _findings(result)),
+        _section("drift-tests", "Drift tests", _test_table(result)),
+        _section("distributions", "Distributions: reference vs current", _overlays(reference, current)),
+        _section("performance", "Performance", _performance(result, history)),
+        _section("data-quality", "Data quality, volume and freshness", _findings(result)),
     ]
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>")
 
 
-def _section(title: str, body: str) -> str:
-    slug = title.lower().split(":")[0].replace(" ", "-").replace(",", "")
+def _section(slug: str, title: str, body: str) -> str:
     return f"<section id='{slug}'><h2>{html.escape(title)}</h2>{body}</section>"
 
 

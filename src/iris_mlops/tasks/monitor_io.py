@@ -62,7 +62,7 @@ def resolve_champion(ctx: TaskContext) -> Champion:
     if version is None:
         raise MonitorInputError(f"model {target.model_name} has no @champion: train one with `iris-mlops train`, "
                                 "or compare two files with --reference-source/--current-source")
-    run = registry.get_run(version.run_id)
+    run = registry.get_run(str(version.run_id))
     tags, params = run.data.tags, run.data.params
     table, table_version = tags.get("iris_mlops.features_table"), tags.get("iris_mlops.features_table_version")
     if not table or table_version is None:
@@ -122,7 +122,7 @@ def _training_rows(ctx: TaskContext, champion: Champion) -> DataFrame:
     except Exception as exc:  # a vacuumed or never-written version: name it
         raise MonitorInputError(f"{name} version {champion.features_version} (the champion's training data) "
                                 f"cannot be read: {str(exc).splitlines()[0][:200]}") from None
-    keys = df.select("sample_id", SPECIES).toPandas()
+    keys: Any = df.select("sample_id", SPECIES).toPandas()
     held_out = holdout_mask(keys["sample_id"], keys[SPECIES], test_fraction=champion.test_fraction,
                             seed=champion.split_seed)
     train_ids = keys.loc[~held_out, "sample_id"].tolist()
