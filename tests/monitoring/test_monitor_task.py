@@ -101,3 +101,26 @@ def test_monitor_report_renders_in_chromium(spark, tmp_path, files) -> None:  # 
     assert dumped.count("data:image/png;base64") >= 5
     widest = float(dumped.split('data-widest="')[1].split('"')[0])
     assert widest <= 1400
+
+
+@pytest.mark.e2e
+def test_monitor_tables_records_the_window_once_and_skips_an_empty_one(
+    spark, home, tmp_path, capsys, quality_gate_off
+) -> None:  # type: ignore[no-untyped-def]
+    for name in ("bronze", "silver", "feature-store", "train"):
+        assert run_task(name, []) == 0
+    capsys.readouterr()
+    batch = write(tmp_path / "new.csv", "mean-shift", column="petal_width", severity=1.5, seed=5)
+    assert run_task("bronze", ["--source", str(batch)]) == 0
+    assert run_task("silver", []) == 0
+    capsys.readouterr()
+    code, first = monitor_json(capsys, "--run-id", "m1")
+    assert code == 0 and first["mode"] == "tables" and first["rows"] > 0
+    assert "petal_width" in [c["column"] for c in first["columns"] if c["drifted"]]
+    assert Path(first["report"]).is_file()
+    code, again = monitor_json(capsys, "--run-id", "m2")
+    assert code == 0 and again["status"] == "SKIPPED" and "no new silver batch" in again["reason"]
+    chosen = [arg for batch in first["window"]["batches"] for arg in ("--batches", batch)]
+    code, rerun = monitor_json(capsys, "--run-id", "m3", *chosen)
+    assert rerun["window"]["window_id"] == first["window"]["window_id"] and rerun["rows"] == first["rows"]
+    assert run_task("monitor", ["--batches", "nope"]) == 2
