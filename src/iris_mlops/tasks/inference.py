@@ -1,0 +1,239 @@
+"""Tasks `batch-inference` and `stream-inference`: score records with a registered model into the predictions table.
+
+Read -> validate -> score -> write, all lower logic in `iris_mlops.inference`. Writes are idempotent: the
+predictions table is merged on (sample_id, model_name, model_version, mode), so scoring the same records with
+the same model version again replaces their rows; quarantined rows replace their batch in the inference
+quarantine table. Bad input (model, alias, version, feature version, columns, empty input) stops before any write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from iris_mlops.errors import ConfigError, InputError, TableNotFoundError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from iris_mlops.inference.model import LoadedModel
+    from iris_mlops.tasks.context import TaskContext
+
+
+@dataclass(frozen=True)
+class BatchInferenceResult:
+    """What one batch inference run scored and wrote."""
+
+    input: str
+    batches: tuple[str, ...]
+    rows_scored: int
+    rows_quarantined: int
+    predictions_table: str
+    predictions_version: int | None
+    quarantine_version: int | None
+    model_name: str
+    model_version: str
+    model_alias: str | None
+    feature_version: str
+    run_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for --json output."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """Validated records to score, the rows refused (None: the input was validated upstream), and their batches."""
+
+    description: str
+    scorable: DataFrame
+    quarantine: DataFrame | None
+    batches: tuple[str, ...]
+
+
+def run_batch_inference(
+    ctx: TaskContext,
+    *,
+    table: str | None = None,
+    source: Path | None = None,
+    model_alias: str | None = None,
+    model_version: str | None = None,
+) -> BatchInferenceResult:
+    """Score new silver batches (default), a table or a file with the chosen model; write the predictions."""
+    if table and source:
+        raise ConfigError("give --table or --source, not both")
+    model = load_model(ctx, model_alias=model_alias, model_version=model_version)
+    ctx.echo(f"model {model.name} version {model.version}" + (f" (@{model.alias})" if model.alias else ""))
+    if source is not None:
+        scoring_input = source_input(ctx, source)
+    elif table is not None:
+        scoring_input = table_input(ctx, table)
+    else:
+        scoring_input = new_silver_batches(ctx, model)
+    if not scoring_input.batches:
+        ctx.echo(f"nothing to do: every {scoring_input.description} batch is already scored by version "
+                 f"{model.version}")
+        return _result(ctx, model, scoring_input, 0, 0, None, None)
+    ctx.echo(f"scoring {scoring_input.description}: {len(scoring_input.batches)} batch(es)")
+    return write_scored(ctx, model, scoring_input, mode="batch", scored_at=datetime.now(timezone.utc))
+
+
+def load_model(ctx: TaskContext, *, model_alias: str | None, model_version: str | None) -> LoadedModel:
+    """The model to score with (default: the configured alias, `champion`), checked against FEATURE_VERSION."""
+    from iris_mlops.features.definitions import FEATURE_VERSION
+    from iris_mlops.inference.model import resolve_model
+    from iris_mlops.ml.registry import client
+    from iris_mlops.ml.tracking import configure_mlflow
+
+    if model_alias and model_version:
+        raise ConfigError("give --model-alias or --model-version, not both")
+    target = configure_mlflow(ctx.settings)
+    alias = None if model_version else (model_alias or ctx.settings.inference.model_alias)
+    return resolve_model(client(), model_name=target.model_name, alias=alias, version=model_version,
+                         expected_feature_version=FEATURE_VERSION)
+
+
+def source_input(ctx: TaskContext, source: Path) -> ScoringInput:
+    """A file in any layout bronze reads; the label is optional. Bad rows are quarantined, not scored."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    from iris_mlops.schemas import BATCH_ID, INGESTED_AT
+    from iris_mlops.sources import read_source
+
+    raw = read_source(source, label_optional=True)  # file problems raise here, before Spark or any table
+    ctx.echo(f"read {raw.rows} rows from {raw.name} (batch {raw.batch_id})")
+    frame = raw.to_spark(ctx.spark).withColumns(
+        {BATCH_ID: F.lit(raw.batch_id), INGESTED_AT: F.lit(datetime.now(timezone.utc)).cast("timestamp")}
+    )
+    scorable, quarantine = validate_records(ctx, frame)
+    return ScoringInput(f"file {raw.name}", scorable, quarantine, (raw.batch_id,))
+
+
+def table_input(ctx: TaskContext, name: str) -> ScoringInput:
+    """Every row of a table holding the four measurements (a species column is used as the label when present)."""
+    from iris_mlops.inference.inputs import keyed_rows
+
+    qualified = ctx.settings.qualify(name)
+    if not ctx.store.exists(qualified):
+        raise InputError(f"table {qualified} does not exist: check the name with `iris-mlops tables list`")
+    version = ctx.store.version(qualified)
+    df = ctx.store.read(qualified, version=version)
+    missing = [c for c in _measurements() if c not in df.columns]
+    if missing:
+        raise InputError(f"table {qualified} lacks the measurement column(s) {', '.join(missing)}")
+    if df.isEmpty():
+        raise InputError(f"table {qualified} version {version} is empty: nothing to score")
+    keyed = keyed_rows(df, batch_id=f"{qualified}@v{version}", ingested_at=datetime.now(timezone.utc))
+    scorable, quarantine = validate_records(ctx, keyed)
+    return ScoringInput(f"table {qualified} version {version}", scorable, quarantine, _batch_ids(keyed))
+
+
+def new_silver_batches(ctx: TaskContext, model: LoadedModel) -> ScoringInput:
+    """Silver batches the model version has not scored yet (silver rows are valid: no quarantine)."""
+    from iris_mlops.inference.inputs import unscored_batches
+    from iris_mlops.inference.scoring import INPUT_COLUMNS
+    from iris_mlops.schemas import BATCH_ID
+
+    silver = ctx.settings.table("silver")
+    if not ctx.store.exists(silver):
+        raise TableNotFoundError(f"silver table {silver} does not exist: run `iris-mlops silver` first")
+    silver_df = ctx.store.read(silver, version=ctx.store.version(silver))
+    predictions = ctx.settings.table("predictions")
+    scored = ctx.store.read(predictions) if ctx.store.exists(predictions) else None
+    todo = unscored_batches(silver_df, scored, model_name=model.name, model_version=model.version, mode="batch")
+    batches = tuple(sorted(row[BATCH_ID] for row in todo.collect()))
+    rows = silver_df.filter(silver_df[BATCH_ID].isin(list(batches))).select(*INPUT_COLUMNS)
+    return ScoringInput(f"silver table {silver}", rows, None, batches)
+
+
+def write_scored(
+    ctx: TaskContext, model: LoadedModel, scoring_input: ScoringInput, *, mode: str, scored_at: datetime
+) -> BatchInferenceResult:
+    """Score on the executors, merge the predictions, replace the batches' quarantined rows; count what landed."""
+    from iris_mlops.inference.scoring import score
+
+    predictions = score(
+        scoring_input.scorable, model=model.pipeline, model_name=model.name, model_version=model.version,
+        model_alias=model.alias, feature_version=model.feature_version, run_id=ctx.run_id, scored_at=scored_at,
+        mode=mode,
+    )
+    table = ctx.settings.table("predictions")
+    predictions_version = write_predictions(ctx, predictions)
+    quarantine_version = None
+    if scoring_input.quarantine is not None:
+        quarantine_version = ctx.store.replace_where(
+            ctx.settings.table("prediction_quarantine"), scoring_input.quarantine, column="batch_id",
+            values=list(scoring_input.batches), run_id=ctx.run_id,
+        )
+    scored, refused = count_written(ctx, model, scoring_input.batches, mode=mode)
+    ctx.echo(f"{table} version {predictions_version}: {scored} rows scored, {refused} quarantined")
+    return _result(ctx, model, scoring_input, scored, refused, predictions_version, quarantine_version)
+
+
+def write_predictions(ctx: TaskContext, predictions: DataFrame) -> int:
+    """Merge on the predictions key (idempotent); a new table gets its description, key and properties."""
+    from iris_mlops.schemas import PREDICTIONS_KEY
+    from iris_mlops.storage import TableProperties
+
+    table = ctx.settings.table("predictions")
+    creating = not ctx.store.exists(table)
+    version = ctx.store.merge(table, predictions, keys=PREDICTIONS_KEY, run_id=ctx.run_id)
+    if creating:
+        # Change data feed lets Lakehouse Monitoring refresh incrementally; delta-rs commits here carry no CDC files.
+        extra = {"delta.enableChangeDataFeed": "true"} if ctx.settings.store == "spark_delta" else {}
+        properties = TableProperties(
+            description="Iris predictions: one row per scored record and model version (batch, stream, online).",
+            primary_key=PREDICTIONS_KEY, extra=extra,
+        )
+        version = ctx.store.set_properties(table, properties, run_id=ctx.run_id)
+    return version
+
+
+def count_written(ctx: TaskContext, model: LoadedModel, batches: tuple[str, ...], *, mode: str) -> tuple[int, int]:
+    """(predictions rows, quarantined rows) the tables now hold for these batches and this model version."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    from iris_mlops.schemas import BATCH_ID, MODE, MODEL_NAME, MODEL_VERSION
+
+    in_batches = F.col(BATCH_ID).isin(list(batches))
+    mine = (F.col(MODEL_NAME) == model.name) & (F.col(MODEL_VERSION) == model.version) & (F.col(MODE) == mode)
+    scored = ctx.store.read(ctx.settings.table("predictions")).filter(in_batches & mine).count()
+    quarantine = ctx.settings.table("prediction_quarantine")
+    refused = ctx.store.read(quarantine).filter(in_batches).count() if ctx.store.exists(quarantine) else 0
+    return scored, refused
+
+
+def validate_records(ctx: TaskContext, raw: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """Raw records -> (scorable, quarantined) under the silver layer's configured ranges and species."""
+    from iris_mlops.inference.inputs import validate_input
+
+    config = ctx.settings.silver
+    return validate_input(raw, ranges={m: (r.low, r.high) for m, r in config.plausible_ranges.items()},
+                          species=config.species, run_id=ctx.run_id)
+
+
+def _batch_ids(df: DataFrame) -> tuple[str, ...]:
+    from iris_mlops.schemas import BATCH_ID
+
+    return tuple(sorted(row[BATCH_ID] for row in df.select(BATCH_ID).distinct().collect()))
+
+
+def _measurements() -> tuple[str, ...]:
+    from iris_mlops.config import MEASUREMENTS
+
+    return MEASUREMENTS
+
+
+def _result(
+    ctx: TaskContext, model: LoadedModel, scoring_input: ScoringInput, scored: int, refused: int,
+    predictions_version: int | None, quarantine_version: int | None,
+) -> BatchInferenceResult:
+    return BatchInferenceResult(
+        input=scoring_input.description, batches=scoring_input.batches, rows_scored=scored, rows_quarantined=refused,
+        predictions_table=ctx.settings.table("predictions"), predictions_version=predictions_version,
+        quarantine_version=quarantine_version, model_name=model.name, model_version=model.version,
+        model_alias=model.alias, feature_version=model.feature_version, run_id=ctx.run_id,
+    )
