@@ -145,7 +145,7 @@ def process_micro_batch(ctx: TaskContext, model: LoadedModel, files: DataFrame, 
 
     from iris_mlops.inference.inputs import parse_files
     from iris_mlops.schemas import BATCH_ID
-    from iris_mlops.tasks.inference import ScoringInput, _validate, write_scored
+    from iris_mlops.tasks.inference import ScoringInput, validate_records, write_scored
 
     started = time.monotonic()
     # The batch id of a file is the hash of its bytes, exactly as parse_bytes and bronze compute it.
