@@ -32,7 +32,8 @@ def test_available_now_scores_valid_rows_and_quarantines_the_rest(make_ctx: Any,
     assert predictions["species"].isna().sum() == 1  # the unlabelled JSON record is scored
     quarantine = ctx.store.read(ctx.settings.table("prediction_quarantine")).toPandas()
     reasons = sorted(r for rs in quarantine["reasons"] for r in rs)
-    assert reasons[0] == "not_a_number:sepal_length" and reasons[1].startswith("unreadable_file: no header naming the Iris columns")
+    assert reasons[0] == "not_a_number:sepal_length"
+    assert reasons[1].startswith("unreadable_file: no header naming the Iris columns")
 
 
 def test_restart_processes_only_new_files_and_a_copy_adds_no_row(make_ctx: Any, tmp_path: Path) -> None:
