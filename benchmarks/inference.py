@@ -4,9 +4,10 @@
 
 Same run, same fitted pipeline (the training default: a 200-tree random forest over raw measurements):
 1. score: N in-memory rows (a cached Spark frame / a pandas frame) -> predicted species + 3 probabilities.
-   Spark: `inference.score` (mapInPandas) to `format("noop")`; also `mlflow.pyfunc.spark_udf` (labels only:
-   the logged pyfunc has no predict_proba). Baseline: `predict_frame` (predict_proba + argmax) on pandas.
-   Goal: mapInPandas <= 1.25x the pandas baseline.
+   Spark to `format("noop")`: `inference.score` (an iterator pandas UDF: 4 columns to Python, 4 back), a
+   `mapInPandas` moving every column through Python, and `mlflow.pyfunc.spark_udf` (labels only: the logged
+   pyfunc has no predict_proba). Baseline: `predict_frame` (predict_proba + argmax) on pandas.
+   Goal: score <= 1.25x the pandas baseline.
 2. end to end: Parquet file in -> predictions out. Spark: `run_batch_inference --table` (read, validate like
    silver, score, merge into the Delta predictions table, count). Baseline: pandas read_parquet -> predict_frame
    -> to_parquet.
@@ -153,8 +154,12 @@ def bench_score(ctx: Any, frame: pd.DataFrame, repeat: int, model_uri: str, skip
     scored = score(df, model=pipeline, model_name="m", model_version="1", model_alias="champion",
                    feature_version="f", run_id="bench", scored_at=datetime.now(timezone.utc), mode="batch")
     scored.write.format("noop").mode("overwrite").save()  # warm the Python workers and the model cache
+    mapped = map_in_pandas(df, pipeline)
+    mapped.write.format("noop").mode("overwrite").save()
     figures = {"pandas": timed(lambda: predict_frame(pipeline, frame), repeat),
-               "mapInPandas": timed(lambda: scored.write.format("noop").mode("overwrite").save(), repeat)}
+               "score (pandas UDF)": timed(lambda: scored.write.format("noop").mode("overwrite").save(), repeat),
+               "mapInPandas (all columns)": timed(lambda: mapped.write.format("noop").mode("overwrite").save(),
+                                                  repeat)}
     if not skip_udf:
         import mlflow
 
@@ -165,6 +170,19 @@ def bench_score(ctx: Any, frame: pd.DataFrame, repeat: int, model_uri: str, skip
                                                    repeat)
     df.unpersist()
     return figures
+
+
+def map_in_pandas(df: Any, pipeline: Any) -> Any:
+    """The alternative: every column through Python and back (`predict_frame` per Arrow batch)."""
+    from pyspark.sql.types import StructType
+
+    from iris_mlops.inference.scoring import predict_frame, predicted_schema
+
+    def predict(batches: Any) -> Any:
+        for batch in batches:
+            yield predict_frame(pipeline, batch)
+
+    return df.mapInPandas(predict, schema=StructType([*df.schema.fields, *predicted_schema().fields]))
 
 
 def bench_end_to_end(ctx: Any, frame: pd.DataFrame, repeat: int, model_uri: str, workdir: Path) -> dict[str, Any]:
@@ -237,7 +255,7 @@ def report(rows: int, name: str, figures: dict[str, Any]) -> None:
     print(f"\n{name} ({rows:,} rows)")
     for variant, (seconds, peaks) in figures.items():
         memory = ", ".join(f"{k} {v:,.0f} MB" for k, v in peaks.items() if v)
-        print(f"  {variant:<26} {seconds:7.2f} s  {rows / seconds:>12,.0f} rows/s  {seconds / base:5.2f}x  "
+        print(f"  {variant:<28} {seconds:7.2f} s  {rows / seconds:>12,.0f} rows/s  {seconds / base:5.2f}x  "
               f"peak: {memory}")
 
 
@@ -257,8 +275,8 @@ def main() -> None:
         frame = iris_like(args.rows)
         score_figures = bench_score(ctx, frame, args.repeat, model_uri, args.skip_udf)
         report(args.rows, "score (in memory -> noop)", score_figures)
-        ratio = score_figures["mapInPandas"][0] / score_figures["pandas"][0]
-        print(f"  mapInPandas / pandas predict_proba: {ratio:.2f}x (goal <= 1.25x)")
+        ratio = score_figures["score (pandas UDF)"][0] / score_figures["pandas"][0]
+        print(f"  score / pandas predict_proba: {ratio:.2f}x (goal <= 1.25x)")
         report(args.rows, "end to end (Parquet -> predictions)", bench_end_to_end(ctx, frame, args.repeat,
                                                                                     model_uri, workdir))
         if not args.skip_stream:

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.inference.conftest import write_csv
 
 from iris_mlops.tasks.stream_inference import run_stream_inference
@@ -47,3 +48,18 @@ def test_restart_processes_only_new_files_and_a_copy_adds_no_row(make_ctx: Any, 
     second = run_stream_inference(ctx, landing=str(landing), available_now=True)
     assert (second.micro_batches, second.files) == (1, 2)
     assert ctx.store.read(ctx.settings.table("predictions")).count() == 5
+
+
+def test_a_failing_micro_batch_stops_with_one_line_and_is_replayed_later(make_ctx: Any, tmp_path: Path,
+                                                                         spark: Any) -> None:
+    from iris_mlops.errors import SchemaMismatchError
+
+    ctx = make_ctx()
+    landing = tmp_path / "landing"
+    write_csv(landing / "a.csv", GOOD)
+    predictions = ctx.settings.table("predictions")
+    ctx.store.overwrite(predictions, spark.createDataFrame([("x",)], "sample_id string"), run_id="t")
+    with pytest.raises(SchemaMismatchError, match=f"cannot write to {predictions}"):
+        run_stream_inference(ctx, landing=str(landing), available_now=True)
+    shutil.rmtree(ctx.store.location(predictions))  # fix the table: the failed micro-batch runs again
+    assert run_stream_inference(ctx, landing=str(landing), available_now=True).rows_scored == 3

@@ -1,18 +1,19 @@
-"""Scoring on the executors: a `mapInPandas` over the fitted pipeline, one predictions row per input row.
+"""Scoring on the executors: an iterator pandas UDF over the fitted pipeline, one predictions row per input row.
 
 The pipeline takes the four raw measurements and computes the engineered features itself
-(`iris_mlops.ml.pipeline`), so the input needs nothing else. The fitted model travels inside the
-function as cloudpickled bytes: classic Spark broadcasts a command that large once per job (pyspark
-does it above `spark.broadcast` threshold), Spark Connect ships it once with the plan, and each Python
-worker unpickles it once and keeps it (`_WORKER_MODELS`) for every later Arrow batch and task.
+(`iris_mlops.ml.pipeline`), so only those four columns cross to Python and only the prediction and the
+three probabilities come back; the key and label stay in the JVM (the mechanism `mlflow.pyfunc.spark_udf`
+uses, but returning `predict_proba`). The fitted model travels inside the UDF as cloudpickled bytes:
+classic Spark broadcasts a command that large once per job (pyspark does it above the broadcast threshold),
+Spark Connect ships it once with the plan, and each Python worker unpickles it once and keeps it
+(`_WORKER_MODELS`) for every later batch and task.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,20 +49,24 @@ INPUT_COLUMNS = (BATCH_ID, SOURCE_POSITION, *MEASUREMENTS, SPECIES)
 _WORKER_MODELS: dict[str, Any] = {}  # per Python worker process: model digest -> unpickled pipeline
 
 
-def predict_frame(pipeline: Any, frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` plus `predicted_species` and one probability column per species (a new frame).
+def predict_columns(pipeline: Any, measurements: pd.DataFrame) -> pd.DataFrame:
+    """`predicted_species` and one probability column per species for rows of the four measurements.
 
     The prediction is the most probable class (first on ties), as scikit-learn's classifiers predict.
     A species the model never saw gets probability 0.
     """
-    proba = np.asarray(pipeline.predict_proba(frame.loc[:, list(MEASUREMENTS)]), dtype="float64")
+    proba = np.asarray(pipeline.predict_proba(measurements), dtype="float64")
     classes = [str(c) for c in pipeline.classes_]
-    out = frame.copy()
-    out[PREDICTED_SPECIES] = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    out = {PREDICTED_SPECIES: np.asarray(classes, dtype=object)[proba.argmax(axis=1)]}
     for column in PROBABILITY_COLUMNS:
         name = column.removeprefix(PROBABILITY_PREFIX)
-        out[column] = proba[:, classes.index(name)] if name in classes else 0.0
-    return out
+        out[column] = proba[:, classes.index(name)] if name in classes else np.zeros(len(proba))
+    return pd.DataFrame(out, index=measurements.index)
+
+
+def predict_frame(pipeline: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """A new frame: `frame` plus the prediction and probability columns (the pandas twin of `score`)."""
+    return pd.concat([frame, predict_columns(pipeline, frame.loc[:, list(MEASUREMENTS)])], axis=1)
 
 
 def score(
@@ -88,7 +93,8 @@ def score(
     from iris_mlops.features.transforms import sample_id_column
     from iris_mlops.layers import conform
 
-    scored = df.select(*INPUT_COLUMNS).mapInPandas(_predictor(model), schema=scored_schema())
+    predicted = _predict_udf(model)(*[F.col(m) for m in MEASUREMENTS]).alias("_predicted")
+    scored = df.select(*INPUT_COLUMNS, predicted).select(*INPUT_COLUMNS, "_predicted.*")
     literals = {
         MODEL_NAME: F.lit(model_name), MODEL_VERSION: F.lit(str(model_version)),
         MODEL_ALIAS: F.lit(model_alias).cast("string"), FEATURE_VERSION: F.lit(feature_version),
@@ -101,37 +107,36 @@ def score(
     )
 
 
-def scored_schema() -> StructType:
-    """What the executors return: the input columns, the predicted species and the three probabilities."""
-    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+def predicted_schema() -> StructType:
+    """What the executors return per row: the predicted species and the three probabilities."""
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     return StructType(
-        [
-            StructField(BATCH_ID, StringType()),
-            StructField(SOURCE_POSITION, LongType()),
-            *[StructField(m, DoubleType()) for m in MEASUREMENTS],
-            StructField(SPECIES, StringType()),
-            StructField(PREDICTED_SPECIES, StringType()),
-            *[StructField(c, DoubleType()) for c in PROBABILITY_COLUMNS],
-        ]
+        [StructField(PREDICTED_SPECIES, StringType()), *[StructField(c, DoubleType()) for c in PROBABILITY_COLUMNS]]
     )
 
 
-def _predictor(model: Any) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """The mapInPandas function: module-level, so it pickles by reference and shares this module's cache."""
+def _predict_udf(model: Any) -> Any:
+    """The pandas UDF (measurements -> struct of prediction and probabilities) carrying the model as bytes."""
     import cloudpickle
+    from pyspark.sql.functions import pandas_udf
 
     blob = cloudpickle.dumps(model)
-    return partial(_predict_batches, hashlib.sha256(blob).hexdigest(), blob)
+    digest = hashlib.sha256(blob).hexdigest()
+
+    def predict(batches: Iterator[tuple[pd.Series, ...]]) -> Iterator[pd.DataFrame]:
+        yield from predict_batches(digest, blob, batches)
+
+    # Not deterministic for the optimizer: the struct's fields must not each re-run the model.
+    return pandas_udf(predict, returnType=predicted_schema()).asNondeterministic()  # type: ignore[call-overload]
 
 
-def _predict_batches(digest: str, blob: bytes, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Score each Arrow batch; the model is unpickled once per worker process, then reused."""
+def predict_batches(digest: str, blob: bytes, batches: Iterator[tuple[pd.Series, ...]]) -> Iterator[pd.DataFrame]:
+    """Score each Arrow batch; module-level, so the worker's model cache is this module's `_WORKER_MODELS`."""
     pipeline = _WORKER_MODELS.get(digest)
     if pipeline is None:
         import cloudpickle
 
         pipeline = _WORKER_MODELS.setdefault(digest, cloudpickle.loads(blob))
-    for batch in batches:
-        if len(batch):
-            yield predict_frame(pipeline, batch)
+    for columns in batches:
+        yield predict_columns(pipeline, pd.DataFrame(dict(zip(MEASUREMENTS, columns, strict=True))))

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.errors import ConfigError
+from iris_mlops.errors import ConfigError, IrisMlopsError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -55,6 +55,7 @@ class _Progress:
     scored: int = 0
     refused: int = 0
     batch_ids: list[int] = field(default_factory=list)
+    error: IrisMlopsError | None = None  # a user-facing failure inside a micro-batch, re-raised as one line
 
 
 def landing_path(ctx: TaskContext, landing: str | None) -> str:
@@ -104,7 +105,7 @@ def run_stream_inference(
                         trigger_seconds=trigger_seconds or ctx.settings.inference.trigger_seconds)
     mode = "available files" if available_now else f"every {trigger_seconds or ctx.settings.inference.trigger_seconds}s"
     ctx.echo(f"streaming {where} ({mode}) with model {model.name} version {model.version}; checkpoint {checkpoint}")
-    await_query(ctx, query)
+    await_query(ctx, query, progress)
     return StreamResult(where, checkpoint, available_now, progress.micro_batches, progress.files, progress.scored,
                         progress.refused, ctx.settings.table("predictions"), model.name, model.version, model.alias,
                         ctx.run_id)
@@ -129,7 +130,11 @@ def start_query(
 ) -> StreamingQuery:
     """Start the query whose foreachBatch validates, scores and writes each micro-batch."""
     def micro_batch(files: DataFrame, batch_id: int) -> None:
-        process_micro_batch(ctx, model, files, batch_id, progress)
+        try:
+            process_micro_batch(ctx, model, files, batch_id, progress)
+        except IrisMlopsError as exc:  # fails the query (nothing committed for this micro-batch); shown as one line
+            progress.error = exc
+            raise
 
     writer = read_landing(ctx, where).writeStream.foreachBatch(micro_batch).option("checkpointLocation", checkpoint)
     writer = writer.queryName(f"iris_stream_inference_{ctx.run_id}".replace("-", "_")[:100])
@@ -165,10 +170,14 @@ def process_micro_batch(ctx: TaskContext, model: LoadedModel, files: DataFrame, 
              f"{result.rows_quarantined} quarantined in {time.monotonic() - started:.1f}s")
 
 
-def await_query(ctx: TaskContext, query: StreamingQuery) -> None:
+def await_query(ctx: TaskContext, query: StreamingQuery, progress: _Progress) -> None:
     """Wait for the query to end; Ctrl-C stops a continuous stream cleanly (the checkpoint keeps its place)."""
     try:
         query.awaitTermination()
     except KeyboardInterrupt:
         ctx.echo("stopping the stream (interrupted); it resumes from its checkpoint next time")
         query.stop()
+    except Exception:
+        if progress.error is not None:
+            raise progress.error from None
+        raise
