@@ -78,7 +78,10 @@ def run_batch_inference(
                  f"{model.version}")
         return _result(ctx, model, scoring_input, 0, 0, None, None)
     ctx.echo(f"scoring {scoring_input.description}: {len(scoring_input.batches)} batch(es)")
-    return write_scored(ctx, model, scoring_input, mode="batch", scored_at=datetime.now(timezone.utc))
+    versions = write_scored(ctx, model, scoring_input, mode="batch", scored_at=datetime.now(timezone.utc))
+    scored, refused = count_written(ctx, model, scoring_input.batches, mode="batch")
+    ctx.echo(f"{ctx.settings.table('predictions')} version {versions[0]}: {scored} rows scored, {refused} quarantined")
+    return _result(ctx, model, scoring_input, scored, refused, *versions)
 
 
 def load_model(ctx: TaskContext, *, model_alias: str | None, model_version: str | None) -> LoadedModel:
@@ -151,8 +154,8 @@ def new_silver_batches(ctx: TaskContext, model: LoadedModel) -> ScoringInput:
 
 def write_scored(
     ctx: TaskContext, model: LoadedModel, scoring_input: ScoringInput, *, mode: str, scored_at: datetime
-) -> BatchInferenceResult:
-    """Score on the executors, merge the predictions, replace the batches' quarantined rows; count what landed."""
+) -> tuple[int, int | None]:
+    """Score on the executors, merge the predictions, replace the batches' quarantined rows; the versions written."""
     from iris_mlops.inference.scoring import score
 
     predictions = score(
@@ -160,7 +163,6 @@ def write_scored(
         model_alias=model.alias, feature_version=model.feature_version, run_id=ctx.run_id, scored_at=scored_at,
         mode=mode,
     )
-    table = ctx.settings.table("predictions")
     predictions_version = write_predictions(ctx, predictions)
     quarantine_version = None
     if scoring_input.quarantine is not None:
@@ -168,9 +170,7 @@ def write_scored(
             ctx.settings.table("prediction_quarantine"), scoring_input.quarantine, column="batch_id",
             values=list(scoring_input.batches), run_id=ctx.run_id,
         )
-    scored, refused = count_written(ctx, model, scoring_input.batches, mode=mode)
-    ctx.echo(f"{table} version {predictions_version}: {scored} rows scored, {refused} quarantined")
-    return _result(ctx, model, scoring_input, scored, refused, predictions_version, quarantine_version)
+    return predictions_version, quarantine_version
 
 
 def write_predictions(ctx: TaskContext, predictions: DataFrame) -> int:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
     from pyspark.sql.streaming import StreamingQuery
 
+    from iris_mlops.config import Settings
     from iris_mlops.inference.model import LoadedModel
     from iris_mlops.tasks.context import TaskContext
 
@@ -34,7 +35,7 @@ class StreamResult:
     checkpoint: str
     available_now: bool
     micro_batches: int
-    files: int
+    files: int  # distinct files by content (a file's batch id is its content hash)
     rows_scored: int
     rows_quarantined: int
     predictions_table: str
@@ -49,13 +50,26 @@ class StreamResult:
 
 
 @dataclass
-class _Progress:
-    micro_batches: int = 0
-    files: int = 0
-    scored: int = 0
-    refused: int = 0
-    batch_ids: list[int] = field(default_factory=list)
-    error: IrisMlopsError | None = None  # a user-facing failure inside a micro-batch, re-raised as one line
+class MicroBatchWriter:
+    """The foreachBatch function. Picklable: Spark Connect (serverless) runs it in a process on the server, so
+    it rebuilds the store from the micro-batch's own session instead of carrying the driver's."""
+
+    settings: Settings
+    run_id: str
+    model: LoadedModel
+    quiet: bool = False
+    errors: list[IrisMlopsError] = field(default_factory=list)  # seen by the driver on classic Spark only
+
+    def __call__(self, files: DataFrame, batch_id: int) -> None:
+        from iris_mlops.tasks.context import TaskContext
+
+        ctx = TaskContext(name="stream-inference", settings=self.settings, run_id=self.run_id, quiet=self.quiet)
+        ctx.__dict__["spark"] = files.sparkSession  # the session this micro-batch belongs to (cached_property)
+        try:
+            process_micro_batch(ctx, self.model, files, batch_id)
+        except IrisMlopsError as exc:  # fails the query (nothing committed for this micro-batch); shown as one line
+            self.errors.append(exc)
+            raise
 
 
 def landing_path(ctx: TaskContext, landing: str | None) -> str:
@@ -100,15 +114,35 @@ def run_stream_inference(
     if ctx.settings.store == "local_delta":
         Path(where).mkdir(parents=True, exist_ok=True)
     checkpoint = checkpoint_path(ctx, where)
-    progress = _Progress()
-    query = start_query(ctx, model, where, checkpoint, progress, available_now=available_now,
-                        trigger_seconds=trigger_seconds or ctx.settings.inference.trigger_seconds)
-    mode = "available files" if available_now else f"every {trigger_seconds or ctx.settings.inference.trigger_seconds}s"
-    ctx.echo(f"streaming {where} ({mode}) with model {model.name} version {model.version}; checkpoint {checkpoint}")
-    await_query(ctx, query, progress)
-    return StreamResult(where, checkpoint, available_now, progress.micro_batches, progress.files, progress.scored,
-                        progress.refused, ctx.settings.table("predictions"), model.name, model.version, model.alias,
-                        ctx.run_id)
+    every = trigger_seconds or ctx.settings.inference.trigger_seconds
+    writer = MicroBatchWriter(ctx.settings, ctx.run_id, model, quiet=ctx.quiet)
+    query = start_query(ctx, writer, where, checkpoint, available_now=available_now, trigger_seconds=every)
+    ctx.echo(f"streaming {where} ({'available files' if available_now else f'every {every}s'}) with model "
+             f"{model.name} version {model.version}; checkpoint {checkpoint}")
+    await_query(ctx, query, writer)
+    return stream_result(ctx, query, model, where, checkpoint, available_now=available_now)
+
+
+def stream_result(
+    ctx: TaskContext, query: StreamingQuery, model: LoadedModel, where: str, checkpoint: str, *, available_now: bool
+) -> StreamResult:
+    """Totals of this run: micro-batches from the query's progress, files and rows from the tables (by run id)."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    from iris_mlops.schemas import BATCH_ID, MODE, MODEL_VERSION, RUN_ID, SCORING_RUN_ID
+
+    micro_batches = sum(1 for p in query.recentProgress if p.get("numInputRows"))  # the last 100 reports
+    predictions, quarantine = ctx.settings.table("predictions"), ctx.settings.table("prediction_quarantine")
+    mine = (F.col(SCORING_RUN_ID) == ctx.run_id) & (F.col(MODE) == "stream") & (F.col(MODEL_VERSION) == model.version)
+    scored = ctx.store.read(predictions).filter(mine) if ctx.store.exists(predictions) else None
+    refused = ctx.store.read(quarantine).filter(F.col(RUN_ID) == ctx.run_id) if ctx.store.exists(quarantine) else None
+    frames = [f.select(BATCH_ID) for f in (scored, refused) if f is not None]
+    files = frames[0].unionByName(frames[1]) if len(frames) == 2 else frames[0] if frames else None
+    return StreamResult(
+        where, checkpoint, available_now, micro_batches, files.distinct().count() if files is not None else 0,
+        scored.count() if scored is not None else 0, refused.count() if refused is not None else 0,
+        predictions, model.name, model.version, model.alias, ctx.run_id,
+    )
 
 
 def read_landing(ctx: TaskContext, where: str) -> DataFrame:
@@ -118,33 +152,25 @@ def read_landing(ctx: TaskContext, where: str) -> DataFrame:
     schema = StructType([StructField("path", StringType()), StructField("modificationTime", TimestampType()),
                          StructField("length", LongType()), StructField("content", BinaryType())])
     limit = str(ctx.settings.inference.max_files_per_trigger)
-    if ctx.settings.store == "spark_delta":  # Auto Loader: scalable listing and file notification on Databricks
+    if ctx.settings.store == "spark_delta":  # Auto Loader (scalable listing); binaryFile's schema is fixed
         reader = ctx.spark.readStream.format("cloudFiles").option("cloudFiles.format", "binaryFile")
-        return reader.option("cloudFiles.maxFilesPerTrigger", limit).schema(schema).load(where)
+        return reader.option("cloudFiles.maxFilesPerTrigger", limit).load(where)
     return ctx.spark.readStream.format("binaryFile").option("maxFilesPerTrigger", limit).schema(schema).load(where)
 
 
 def start_query(
-    ctx: TaskContext, model: LoadedModel, where: str, checkpoint: str, progress: _Progress, *,
-    available_now: bool, trigger_seconds: float,
+    ctx: TaskContext, writer: MicroBatchWriter, where: str, checkpoint: str, *, available_now: bool,
+    trigger_seconds: float,
 ) -> StreamingQuery:
     """Start the query whose foreachBatch validates, scores and writes each micro-batch."""
-    def micro_batch(files: DataFrame, batch_id: int) -> None:
-        try:
-            process_micro_batch(ctx, model, files, batch_id, progress)
-        except IrisMlopsError as exc:  # fails the query (nothing committed for this micro-batch); shown as one line
-            progress.error = exc
-            raise
-
-    writer = read_landing(ctx, where).writeStream.foreachBatch(micro_batch).option("checkpointLocation", checkpoint)
-    writer = writer.queryName(f"iris_stream_inference_{ctx.run_id}".replace("-", "_")[:100])
+    stream = read_landing(ctx, where).writeStream.foreachBatch(writer).option("checkpointLocation", checkpoint)
+    stream = stream.queryName(f"iris_stream_inference_{ctx.run_id}".replace("-", "_")[:100])
     if available_now:
-        return writer.trigger(availableNow=True).start()
-    return writer.trigger(processingTime=f"{trigger_seconds} seconds").start()
+        return stream.trigger(availableNow=True).start()
+    return stream.trigger(processingTime=f"{trigger_seconds} seconds").start()
 
 
-def process_micro_batch(ctx: TaskContext, model: LoadedModel, files: DataFrame, batch_id: int,
-                        progress: _Progress) -> None:
+def process_micro_batch(ctx: TaskContext, model: LoadedModel, files: DataFrame, batch_id: int) -> None:
     """One micro-batch: parse the files, quarantine bad rows, score the rest, merge (a replay replaces its rows)."""
     from pyspark.sql import functions as F  # noqa: N812
 
@@ -159,18 +185,13 @@ def process_micro_batch(ctx: TaskContext, model: LoadedModel, files: DataFrame, 
     if not batches:
         return
     scorable, quarantine = validate_records(ctx, parse_files(files))
-    result = write_scored(ctx, model, ScoringInput(f"micro-batch {batch_id}", scorable, quarantine, batches),
-                          mode="stream", scored_at=datetime.now(timezone.utc))
-    progress.micro_batches += 1
-    progress.files += len(batches)
-    progress.scored += result.rows_scored
-    progress.refused += result.rows_quarantined
-    progress.batch_ids.append(batch_id)
-    ctx.echo(f"micro-batch {batch_id}: {len(batches)} file(s), {result.rows_scored} scored, "
-             f"{result.rows_quarantined} quarantined in {time.monotonic() - started:.1f}s")
+    version, _ = write_scored(ctx, model, ScoringInput(f"micro-batch {batch_id}", scorable, quarantine, batches),
+                              mode="stream", scored_at=datetime.now(timezone.utc))
+    ctx.echo(f"micro-batch {batch_id}: {len(batches)} file(s) scored into {ctx.settings.table('predictions')} "
+             f"version {version} in {time.monotonic() - started:.1f}s")
 
 
-def await_query(ctx: TaskContext, query: StreamingQuery, progress: _Progress) -> None:
+def await_query(ctx: TaskContext, query: StreamingQuery, writer: MicroBatchWriter) -> None:
     """Wait for the query to end; Ctrl-C stops a continuous stream cleanly (the checkpoint keeps its place)."""
     try:
         query.awaitTermination()
@@ -178,6 +199,6 @@ def await_query(ctx: TaskContext, query: StreamingQuery, progress: _Progress) ->
         ctx.echo("stopping the stream (interrupted); it resumes from its checkpoint next time")
         query.stop()
     except Exception:
-        if progress.error is not None:
-            raise progress.error from None
+        if writer.errors:
+            raise writer.errors[0] from None
         raise
