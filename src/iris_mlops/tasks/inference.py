@@ -8,22 +8,43 @@ quarantine table. Bad input (model, alias, version, feature version, columns, em
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
 
 from iris_mlops.errors import ConfigError, InputError, TableNotFoundError
+from iris_mlops.tasks.command import TaskResult, task
+from iris_mlops.tasks.context import TaskContext
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from iris_mlops.inference.model import LoadedModel
-    from iris_mlops.tasks.context import TaskContext
+
+# typer reads these annotations at runtime: keep Optional[...] (PEP 604 unions break on Python 3.10's typer).
+TableOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--table", help="Score every row of this table (NAME or catalog.schema.name) instead of silver."),
+]
+SourceFileOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--source", help="Score a file (CSV, JSON lines or Parquet: any layout bronze reads; label optional)"),
+]
+ModelAliasOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--model-alias", help="Registry alias of the model (default: inference.model_alias, champion)."),
+]
+ModelVersionOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--model-version", help="Registry version of the model, instead of an alias."),
+]
 
 
-@dataclass(frozen=True)
-class BatchInferenceResult:
+@dataclass
+class BatchInferenceResult(TaskResult):
     """What one batch inference run scored and wrote."""
 
     input: str
@@ -39,10 +60,6 @@ class BatchInferenceResult:
     feature_version: str
     run_id: str
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for --json output."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class ScoringInput:
@@ -54,13 +71,19 @@ class ScoringInput:
     batches: tuple[str, ...]
 
 
+@task(
+    "batch-inference",
+    help="Score new silver batches (or --table / --source) with the champion (or --model-alias / --model-version) "
+    "into the predictions table; idempotent per model version.",
+    uses_mlflow=True,
+)
 def run_batch_inference(
     ctx: TaskContext,
     *,
-    table: str | None = None,
-    source: Path | None = None,
-    model_alias: str | None = None,
-    model_version: str | None = None,
+    table: TableOption = None,
+    source: SourceFileOption = None,
+    model_alias: ModelAliasOption = None,
+    model_version: ModelVersionOption = None,
 ) -> BatchInferenceResult:
     """Score new silver batches (default), a table or a file with the chosen model; write the predictions."""
     if table and source:

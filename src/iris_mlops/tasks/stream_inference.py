@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
 
 from iris_mlops.errors import ConfigError, IrisMlopsError
+from iris_mlops.tasks.command import TaskResult, task
+from iris_mlops.tasks.context import TaskContext
+from iris_mlops.tasks.inference import ModelAliasOption, ModelVersionOption
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -24,11 +29,23 @@ if TYPE_CHECKING:
 
     from iris_mlops.config import Settings
     from iris_mlops.inference.model import LoadedModel
-    from iris_mlops.tasks.context import TaskContext
+
+LandingOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--landing", help="Folder (or volume path) the files land in; default: <home>/landing."),
+]
+AvailableNowOption = Annotated[
+    bool,
+    typer.Option("--available-now", help="Process the files there now, then stop (jobs; the only serverless trigger)."),
+]
+TriggerOption = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--trigger-seconds", help="Without --available-now: one micro-batch every N seconds (default 10)."),
+]
 
 
-@dataclass(frozen=True)
-class StreamResult:
+@dataclass
+class StreamResult(TaskResult):
     """What a streaming run did: micro-batches, files, rows scored and quarantined, where it reads and keeps state."""
 
     landing: str
@@ -44,10 +61,6 @@ class StreamResult:
     model_alias: str | None
     run_id: str
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for --json output."""
-        return asdict(self)
-
 
 @dataclass
 class MicroBatchWriter:
@@ -61,8 +74,6 @@ class MicroBatchWriter:
     errors: list[IrisMlopsError] = field(default_factory=list)  # seen by the driver on classic Spark only
 
     def __call__(self, files: DataFrame, batch_id: int) -> None:
-        from iris_mlops.tasks.context import TaskContext
-
         ctx = TaskContext(name="stream-inference", settings=self.settings, run_id=self.run_id, quiet=self.quiet)
         ctx.__dict__["spark"] = files.sparkSession  # the session this micro-batch belongs to (cached_property)
         try:
@@ -95,14 +106,20 @@ def checkpoint_path(ctx: TaskContext, landing: str) -> str:
     return str(settings.home / "checkpoints" / "stream-inference" / suffix)
 
 
+@task(
+    "stream-inference",
+    help="Score the files landing in a folder as a stream (validated like silver, written exactly once); "
+    "--available-now processes what is there and stops.",
+    uses_mlflow=True,
+)
 def run_stream_inference(
     ctx: TaskContext,
     *,
-    landing: str | None = None,
-    available_now: bool = True,
-    trigger_seconds: float | None = None,
-    model_alias: str | None = None,
-    model_version: str | None = None,
+    landing: LandingOption = None,
+    available_now: AvailableNowOption = False,
+    trigger_seconds: TriggerOption = None,
+    model_alias: ModelAliasOption = None,
+    model_version: ModelVersionOption = None,
 ) -> StreamResult:
     """Score every file landing in the folder: once (`available_now`) or every `trigger_seconds` until stopped."""
     from iris_mlops.tasks.inference import load_model
