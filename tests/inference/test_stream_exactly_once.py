@@ -14,18 +14,14 @@ from tests.inference.conftest import Registry, write_csv
 
 FILES = 5
 ROWS_PER_FILE = 40
-RUNNER = """
-import sys
-from iris_mlops.tasks.context import task_context
-from iris_mlops.tasks.stream_inference import run_stream_inference
-with task_context("stream-inference", env="local") as ctx:
-    print(run_stream_inference(ctx, landing=sys.argv[1], available_now=True).as_dict(), flush=True)
-"""
+# The console script's own function (the installed script may predate this task in a shared venv).
+RUNNER = "import sys; from iris_mlops.entrypoints import stream_inference; stream_inference()"
 
 
 def _start(landing: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", RUNNER, str(landing)], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    command = [sys.executable, "-c", RUNNER, "--available-now", "--landing", str(landing)]
+    return subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
 
 
 def _log_versions(table: Path) -> int:
