@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -149,17 +149,22 @@ def stream_result(
     from iris_mlops.schemas import BATCH_ID, MODE, MODEL_VERSION, RUN_ID, SCORING_RUN_ID
 
     micro_batches = sum(1 for p in query.recentProgress if p.get("numInputRows"))  # the last 100 reports
-    predictions, quarantine = ctx.settings.table("predictions"), ctx.settings.table("prediction_quarantine")
     mine = (F.col(SCORING_RUN_ID) == ctx.run_id) & (F.col(MODE) == "stream") & (F.col(MODEL_VERSION) == model.version)
-    scored = ctx.store.read(predictions).filter(mine) if ctx.store.exists(predictions) else None
-    refused = ctx.store.read(quarantine).filter(F.col(RUN_ID) == ctx.run_id) if ctx.store.exists(quarantine) else None
-    frames = [f.select(BATCH_ID) for f in (scored, refused) if f is not None]
-    files = frames[0].unionByName(frames[1]) if len(frames) == 2 else frames[0] if frames else None
+    scored = _rows(ctx, "predictions", mine)
+    refused = _rows(ctx, "prediction_quarantine", F.col(RUN_ID) == ctx.run_id)
+    present = [df for df in (scored, refused) if df is not None]
+    files = present[0].select(BATCH_ID).unionByName(present[-1].select(BATCH_ID)).distinct().count() if present else 0
     return StreamResult(
-        where, checkpoint, available_now, micro_batches, files.distinct().count() if files is not None else 0,
-        scored.count() if scored is not None else 0, refused.count() if refused is not None else 0,
-        predictions, model.name, model.version, model.alias, ctx.run_id,
+        where, checkpoint, available_now, micro_batches, files, scored.count() if scored is not None else 0,
+        refused.count() if refused is not None else 0, ctx.settings.table("predictions"), model.name, model.version,
+        model.alias, ctx.run_id,
     )
+
+
+def _rows(ctx: TaskContext, key: str, condition: Any) -> DataFrame | None:
+    """The rows of the table configured under `key` matching `condition`; None before the table exists."""
+    name = ctx.settings.table(key)
+    return ctx.store.read(name).filter(condition) if ctx.store.exists(name) else None
 
 
 def read_landing(ctx: TaskContext, where: str) -> DataFrame:
