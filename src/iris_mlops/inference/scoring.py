@@ -23,7 +23,7 @@ from iris_mlops.config import MEASUREMENTS
 from iris_mlops.schemas import (
     AB_ARM,
     BATCH_ID,
-    FEATURE_VERSION,
+    FEATURE_VERSION_COLUMN,
     MODE,
     MODEL_ALIAS,
     MODEL_NAME,
@@ -97,7 +97,7 @@ def score(
     scored = df.select(*INPUT_COLUMNS, predicted).select(*INPUT_COLUMNS, "_predicted.*")
     literals = {
         MODEL_NAME: F.lit(model_name), MODEL_VERSION: F.lit(str(model_version)),
-        MODEL_ALIAS: F.lit(model_alias).cast("string"), FEATURE_VERSION: F.lit(feature_version),
+        MODEL_ALIAS: F.lit(model_alias).cast("string"), FEATURE_VERSION_COLUMN: F.lit(feature_version),
         SCORING_RUN_ID: F.lit(run_id), SCORED_AT: F.lit(scored_at).cast("timestamp"), MODE: F.lit(mode),
         AB_ARM: F.lit(ab_arm), SERVED: F.lit(served),
     }
