@@ -118,3 +118,42 @@ def test_feature_version_falls_back_to_the_run_tag(registry: Registry) -> None:
     found = client.get_model_version("iris_classifier", registry.champion)
     untagged = type("Version", (), {"tags": {}, "run_id": found.run_id})()
     assert model_feature_version(client, untagged) == client.get_run(found.run_id).data.tags[RUN_TAG]
+
+
+@pytest.fixture()
+def second_is_challenger(registry: Registry) -> Any:
+    """Point @challenger at the second forest for one test, then back at the champion's version."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=registry.uri, registry_uri=registry.uri)
+    client.set_registered_model_alias("iris_classifier", "challenger", registry.second)
+    yield
+    client.set_registered_model_alias("iris_classifier", "challenger", registry.champion)
+
+
+def test_ab_split_scores_each_record_with_the_arm_assign_arm_picks(make_ctx: Any, registry: Registry, tmp_path: Path,
+                                                                    second_is_challenger: Any) -> None:
+    from iris_mlops.serving.ab import assign_arm
+
+    ctx = make_ctx(ab={"challenger_share": 0.5, "salt": "t"})
+    rows = [f"{4.5 + i / 20:.2f},3.0,{1 + i / 10:.1f},{0.2 + i / 40:.2f},setosa" for i in range(30)]
+    result = run_batch_inference(ctx, source=write_csv(tmp_path / "ab.csv", rows))
+    table = _predictions(ctx)
+    assert result.rows_scored == len(table) == 30 and table["served"].all()
+    expected = {sid: assign_arm(sid, challenger_share=0.5, salt="t") for sid in table["sample_id"]}
+    assert dict(zip(table["sample_id"], table["ab_arm"], strict=True)) == expected
+    version = {"champion": registry.champion, "challenger": registry.second}
+    assert all(version[arm] == v for arm, v in zip(table["ab_arm"], table["model_version"], strict=True))
+    assert 5 < (table["ab_arm"] == "challenger").sum() < 25
+
+
+def test_ab_shadow_scores_every_record_with_both_and_serves_the_champion(make_ctx: Any, registry: Registry,
+                                                                        tmp_path: Path,
+                                                                        second_is_challenger: Any) -> None:
+    ctx = make_ctx(ab={"mode": "shadow"})
+    result = run_batch_inference(ctx, source=write_csv(tmp_path / "s.csv", ROWS))
+    table = _predictions(ctx)
+    assert result.rows_scored == len(table) == 8
+    served = table.groupby("ab_arm")["served"].agg(lambda s: set(s)).to_dict()
+    assert served == {"champion": {True}, "challenger": {False}}
+    assert set(table.loc[table["ab_arm"] == "challenger", "model_version"]) == {registry.second}

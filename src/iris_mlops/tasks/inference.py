@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
+import pandas as pd  # pandas_udf resolves the arm function's type hints from this module's globals
 import typer
 
 from iris_mlops.errors import ConfigError, InputError, TableNotFoundError
@@ -101,8 +102,11 @@ def run_batch_inference(
                  f"{model.version}")
         return _result(ctx, model, scoring_input, 0, 0, None, None)
     ctx.echo(f"scoring {scoring_input.description}: {len(scoring_input.batches)} batch(es)")
-    versions = write_scored(ctx, model, scoring_input, mode="batch", scored_at=datetime.now(timezone.utc))
-    scored, refused = count_written(ctx, model, scoring_input.batches, mode="batch")
+    challenger = load_challenger(ctx, model) if model_alias is None and model_version is None else None
+    versions = write_scored(ctx, model, scoring_input, mode="batch", scored_at=datetime.now(timezone.utc),
+                            challenger=challenger)
+    scored, refused = count_written(ctx, [model, *([challenger] if challenger else [])], scoring_input.batches,
+                                    mode="batch")
     ctx.echo(f"{ctx.settings.table('predictions')} version {versions[0]}: {scored} rows scored, {refused} quarantined")
     return _result(ctx, model, scoring_input, scored, refused, *versions)
 
@@ -175,17 +179,62 @@ def new_silver_batches(ctx: TaskContext, model: LoadedModel) -> ScoringInput:
     return ScoringInput(f"silver table {silver}", rows, None, batches)
 
 
-def write_scored(
-    ctx: TaskContext, model: LoadedModel, scoring_input: ScoringInput, *, mode: str, scored_at: datetime
-) -> tuple[int, int | None]:
-    """Score on the executors, merge the predictions, replace the batches' quarantined rows; the versions written."""
+def load_challenger(ctx: TaskContext, champion: LoadedModel) -> LoadedModel | None:
+    """The `challenger` when the A/B test is on (a challenger share, or shadow mode), else None."""
+    ab = ctx.settings.ab
+    if ab.mode == "split" and ab.challenger_share == 0:
+        return None
+    challenger = load_model(ctx, model_alias="challenger", model_version=None)
+    if challenger.version == champion.version:
+        ctx.echo(f"A/B: challenger and champion are both version {champion.version}; scoring with it once")
+        return None
+    ctx.echo(f"A/B ({ab.mode}, challenger share {ab.challenger_share}): challenger version {challenger.version}")
+    return challenger
+
+
+def score_arms(
+    ctx: TaskContext, champion: LoadedModel, challenger: LoadedModel | None, rows: DataFrame, *, mode: str,
+    scored_at: datetime,
+) -> DataFrame:
+    """Predictions of the champion, or of both A/B arms: split by `serving.ab.assign_arm` on sample_id, or shadow."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    from iris_mlops.features.transforms import sample_id_column
     from iris_mlops.inference.scoring import score
 
-    predictions = score(
-        scoring_input.scorable, model=model.pipeline, model_name=model.name, model_version=model.version,
-        model_alias=model.alias, feature_version=model.feature_version, run_id=ctx.run_id, scored_at=scored_at,
-        mode=mode,
-    )
+    def run(model: LoadedModel, frame: DataFrame, arm: str, served: bool) -> DataFrame:
+        return score(frame, model=model.pipeline, model_name=model.name, model_version=model.version,
+                     model_alias=model.alias, feature_version=model.feature_version, run_id=ctx.run_id,
+                     scored_at=scored_at, mode=mode, ab_arm=arm, served=served)
+
+    if challenger is None:
+        return run(champion, rows, "champion", True)
+    if ctx.settings.ab.mode == "shadow":  # both score every record; only the champion's answer counts as served
+        return run(champion, rows, "champion", True).unionByName(run(challenger, rows, "challenger", False))
+    armed = rows.withColumn("_arm", _arm_udf(ctx.settings.ab.challenger_share, ctx.settings.ab.salt)(
+        sample_id_column()))
+    return run(champion, armed.filter(F.col("_arm") == "champion").drop("_arm"), "champion", True).unionByName(
+        run(challenger, armed.filter(F.col("_arm") == "challenger").drop("_arm"), "challenger", True))
+
+
+def _arm_udf(share: float, salt: str) -> Any:
+    """sample_id -> arm with the serving split's own function, so batch, stream and online agree on every key."""
+    from pyspark.sql.functions import pandas_udf
+
+    from iris_mlops.serving.ab import assign_arm
+
+    def arms(keys: pd.Series) -> pd.Series:
+        return keys.map(lambda key: assign_arm(key, challenger_share=share, salt=salt))
+
+    return pandas_udf(arms, "string")  # type: ignore[call-overload]
+
+
+def write_scored(
+    ctx: TaskContext, model: LoadedModel, scoring_input: ScoringInput, *, mode: str, scored_at: datetime,
+    challenger: LoadedModel | None = None,
+) -> tuple[int, int | None]:
+    """Score on the executors, merge the predictions, replace the batches' quarantined rows; the versions written."""
+    predictions = score_arms(ctx, model, challenger, scoring_input.scorable, mode=mode, scored_at=scored_at)
     predictions_version = write_predictions(ctx, predictions)
     quarantine_version = None
     if scoring_input.quarantine is not None:
@@ -215,14 +264,17 @@ def write_predictions(ctx: TaskContext, predictions: DataFrame) -> int:
     return version
 
 
-def count_written(ctx: TaskContext, model: LoadedModel, batches: tuple[str, ...], *, mode: str) -> tuple[int, int]:
-    """(predictions rows, quarantined rows) the tables now hold for these batches and this model version."""
+def count_written(
+    ctx: TaskContext, models: list[LoadedModel], batches: tuple[str, ...], *, mode: str
+) -> tuple[int, int]:
+    """(predictions rows, quarantined rows) the tables now hold for these batches and these model versions."""
     from pyspark.sql import functions as F  # noqa: N812
 
     from iris_mlops.schemas import BATCH_ID, MODE, MODEL_NAME, MODEL_VERSION
 
     in_batches = F.col(BATCH_ID).isin(list(batches))
-    mine = (F.col(MODEL_NAME) == model.name) & (F.col(MODEL_VERSION) == model.version) & (F.col(MODE) == mode)
+    versions = [m.version for m in models]
+    mine = (F.col(MODEL_NAME) == models[0].name) & F.col(MODEL_VERSION).isin(versions) & (F.col(MODE) == mode)
     scored = ctx.store.read(ctx.settings.table("predictions")).filter(in_batches & mine).count()
     quarantine = ctx.settings.table("prediction_quarantine")
     refused = ctx.store.read(quarantine).filter(in_batches).count() if ctx.store.exists(quarantine) else 0

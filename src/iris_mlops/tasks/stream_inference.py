@@ -70,6 +70,7 @@ class MicroBatchWriter:
     settings: Settings
     run_id: str
     model: LoadedModel
+    challenger: LoadedModel | None = None  # the A/B test's other arm, when it is on
     quiet: bool = False
     errors: list[IrisMlopsError] = field(default_factory=list)  # seen by the driver on classic Spark only
 
@@ -77,7 +78,7 @@ class MicroBatchWriter:
         ctx = TaskContext(name="stream-inference", settings=self.settings, run_id=self.run_id, quiet=self.quiet)
         ctx.__dict__["spark"] = files.sparkSession  # the session this micro-batch belongs to (cached_property)
         try:
-            process_micro_batch(ctx, self.model, files, batch_id)
+            process_micro_batch(ctx, self.model, files, batch_id, challenger=self.challenger)
         except IrisMlopsError as exc:  # fails the query (nothing committed for this micro-batch); shown as one line
             self.errors.append(exc)
             raise
@@ -122,7 +123,7 @@ def run_stream_inference(
     model_version: ModelVersionOption = None,
 ) -> StreamResult:
     """Score every file landing in the folder: once (`available_now`) or every `trigger_seconds` until stopped."""
-    from iris_mlops.tasks.inference import load_model
+    from iris_mlops.tasks.inference import load_challenger, load_model
 
     if trigger_seconds is not None and trigger_seconds <= 0:
         raise ConfigError(f"--trigger-seconds must be positive, got {trigger_seconds}")
@@ -132,7 +133,8 @@ def run_stream_inference(
         Path(where).mkdir(parents=True, exist_ok=True)
     checkpoint = checkpoint_path(ctx, where)
     every = trigger_seconds or ctx.settings.inference.trigger_seconds
-    writer = MicroBatchWriter(ctx.settings, ctx.run_id, model, quiet=ctx.quiet)
+    challenger = load_challenger(ctx, model) if model_alias is None and model_version is None else None
+    writer = MicroBatchWriter(ctx.settings, ctx.run_id, model, challenger, quiet=ctx.quiet)
     query = start_query(ctx, writer, where, checkpoint, available_now=available_now, trigger_seconds=every)
     ctx.echo(f"streaming {where} ({'available files' if available_now else f'every {every}s'}) with model "
              f"{model.name} version {model.version}; checkpoint {checkpoint}")
@@ -192,7 +194,9 @@ def start_query(
     return stream.trigger(processingTime=f"{trigger_seconds} seconds").start()
 
 
-def process_micro_batch(ctx: TaskContext, model: LoadedModel, files: DataFrame, batch_id: int) -> None:
+def process_micro_batch(
+    ctx: TaskContext, model: LoadedModel, files: DataFrame, batch_id: int, *, challenger: LoadedModel | None = None
+) -> None:
     """One micro-batch: parse the files, quarantine bad rows, score the rest, merge (a replay replaces its rows)."""
     from pyspark.sql import functions as F  # noqa: N812
 
@@ -208,7 +212,7 @@ def process_micro_batch(ctx: TaskContext, model: LoadedModel, files: DataFrame, 
         return
     scorable, quarantine = validate_records(ctx, parse_files(files))
     version, _ = write_scored(ctx, model, ScoringInput(f"micro-batch {batch_id}", scorable, quarantine, batches),
-                              mode="stream", scored_at=datetime.now(timezone.utc))
+                              mode="stream", scored_at=datetime.now(timezone.utc), challenger=challenger)
     ctx.echo(f"micro-batch {batch_id}: {len(batches)} file(s) scored into {ctx.settings.table('predictions')} "
              f"version {version} in {time.monotonic() - started:.1f}s")
 
