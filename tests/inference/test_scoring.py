@@ -82,9 +82,9 @@ def test_parse_file_reads_every_bronze_layout_and_turns_a_bad_file_into_one_reas
     when = pd.Timestamp("2026-01-01")
     uci = parse_file("file:/x/iris.data", b"5.1,3.5,1.4,0.2,Iris-setosa\n4.9,3.0,1.4,0.2,Iris-setosa\n", when)
     assert uci["source_position"].tolist() == [1, 2] and uci[FILE_ERROR].isna().all()
-    unlabelled = parse_file("/x/a.jsonl", b'{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, '
-                            b'"petal_width": 0.2}\n', when)
-    assert unlabelled["species"].isna().all() and unlabelled["sepal_length"].tolist() == ["5.1"]
+    lines = parse_file("/x/a.jsonl", b'{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, '
+                       b'"petal_width": 0.2, "species": "setosa"}\n', when)
+    assert lines["species"].tolist() == ["setosa"] and lines["sepal_length"].tolist() == ["5.1"]
     bad = parse_file("file:/x/bad.csv", b"sepal_length,species\n5.1,setosa\n", when)
     assert len(bad) == 1 and bad[FILE_ERROR][0].startswith("unreadable_file: missing required column(s)")
     import hashlib
@@ -97,20 +97,3 @@ def test_parse_file_refuses_an_empty_file_with_a_reason(content: bytes) -> None:
     bad = parse_file("/x/empty.csv", content, pd.Timestamp("2026-01-01"))
     assert bad[FILE_ERROR].tolist() == ["unreadable_file: the file is empty"]
 
-
-def test_parse_bytes_matches_read_source_and_accepts_a_file_without_label(tmp_path: Any) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from iris_mlops.errors import InputError
-    from iris_mlops.sources import parse_bytes, read_source
-
-    path = tmp_path / "unlabelled.parquet"
-    pq.write_table(pa.table({"Sepal.Length": [5.1, 6.2], "Sepal.Width": [3.5, 2.9], "Petal.Length": [1.4, 4.3],
-                             "Petal.Width": [0.2, 1.3]}), path)
-    from_file = read_source(path, label_optional=True)
-    from_bytes = parse_bytes(path.read_bytes(), name=str(path), label_optional=True)
-    assert from_file.batch_id == from_bytes.batch_id and from_file.table.equals(from_bytes.table)
-    assert from_bytes.table.column("species").null_count == 2
-    with pytest.raises(InputError, match="missing required column"):
-        read_source(path)  # bronze still requires the label

@@ -18,7 +18,7 @@ def _drop_files(landing: Path) -> None:
     write_csv(landing / "a.csv", GOOD)
     write_csv(landing / "b.csv", ["4.9,3.0,1.4,0.2,Iris-setosa", "abc,3.0,1.4,0.2,setosa"])
     (landing / "c.jsonl").write_text('{"sepal_length": 6.3, "sepal_width": 3.3, "petal_length": 6.0, '
-                                     '"petal_width": 2.5}\n', encoding="utf-8")
+                                     '"petal_width": 2.5, "species": "virginica"}\n', encoding="utf-8")
     (landing / "broken.csv").write_text("nothing,useful\n1,2\n", encoding="utf-8")
 
 
@@ -30,7 +30,7 @@ def test_available_now_scores_valid_rows_and_quarantines_the_rest(make_ctx: Any,
     assert (result.micro_batches, result.files, result.rows_scored, result.rows_quarantined) == (2, 4, 5, 2)
     predictions = ctx.store.read(ctx.settings.table("predictions")).toPandas()
     assert len(predictions) == 5 and set(predictions["mode"]) == {"stream"}
-    assert predictions["species"].isna().sum() == 1  # the unlabelled JSON record is scored
+    assert set(predictions["species"]) == {"setosa", "versicolor", "virginica"}  # CSV and JSON records
     quarantine = ctx.store.read(ctx.settings.table("prediction_quarantine")).toPandas()
     reasons = sorted(r for rs in quarantine["reasons"] for r in rs)
     assert reasons[0] == "not_a_number:sepal_length"

@@ -66,7 +66,7 @@ def validate_input(
 def parse_files(files: DataFrame) -> DataFrame:
     """Files as `binaryFile` reads them (path, modificationTime, content) -> raw records, on the executors.
 
-    Every layout bronze reads is accepted (`sources.parse_bytes`); a file it refuses becomes one record whose
+    Every layout bronze reads is accepted (`sources.read_source`); a file it refuses becomes one record whose
     `file_error` says why, so a malformed file is quarantined instead of stopping a stream. Two copies of one
     file (same bytes: same batch id) yield its records once.
     """
@@ -106,19 +106,34 @@ def parse_file(path: str, data: bytes, arrived: object) -> pd.DataFrame:
     import hashlib
 
     from iris_mlops.errors import InputError
-    from iris_mlops.sources import parse_bytes
 
     name = path.removeprefix("file:")
     columns = [BATCH_ID, SOURCE_POSITION, SOURCE, INGESTED_AT, *BUSINESS_COLUMNS, FILE_ERROR]
+    digest = hashlib.sha256(data).hexdigest()[:16]  # what read_source computes: the same batch id as bronze
     try:
-        raw = parse_bytes(data, name=name, label_optional=True)
+        frame = _read_bytes(name, data)
     except InputError as exc:
-        digest = hashlib.sha256(data).hexdigest()[:16]
-        error = f"{UNREADABLE}: {str(exc).removeprefix(name + ': ')}"
+        error = f"{UNREADABLE}: {str(exc).split(': ', 1)[-1]}"
         return pd.DataFrame([[digest, 0, name, arrived, *[None] * len(BUSINESS_COLUMNS), error]], columns=columns)
-    frame = raw.table.to_pandas()
-    frame[BATCH_ID], frame[SOURCE], frame[INGESTED_AT], frame[FILE_ERROR] = raw.batch_id, name, arrived, None
+    frame[BATCH_ID], frame[SOURCE], frame[INGESTED_AT], frame[FILE_ERROR] = digest, name, arrived, None
     return frame.loc[:, columns]
+
+
+def _read_bytes(name: str, data: bytes) -> pd.DataFrame:
+    """The records of a file's bytes, read by `sources.read_source` exactly as bronze reads the file."""
+    import tempfile
+    from pathlib import Path
+
+    from iris_mlops.sources import read_source
+
+    with tempfile.TemporaryDirectory(prefix="iris-mlops-landed-") as folder:
+        copy = Path(folder) / (Path(name).name or "landed")  # keeps the suffix: it tells the layout
+        copy.write_bytes(data)
+        raw = read_source(copy, staging_dir=Path(folder) / "parts")
+        try:
+            return raw.table.to_pandas()
+        finally:
+            raw.close()
 
 
 def keyed_rows(df: DataFrame, *, batch_id: str, ingested_at: datetime) -> DataFrame:

@@ -205,7 +205,7 @@ def process_micro_batch(
     from iris_mlops.tasks.inference import ScoringInput, validate_records, write_scored
 
     started = time.monotonic()
-    # The batch id of a file is the hash of its bytes, exactly as parse_bytes and bronze compute it.
+    # The batch id of a file is the hash of its bytes, exactly as read_source and bronze compute it.
     hashed = files.select(F.substring(F.sha2(F.col("content"), 256), 1, 16).alias(BATCH_ID)).distinct().collect()
     batches = tuple(sorted(row[BATCH_ID] for row in hashed))
     if not batches:
