@@ -366,8 +366,8 @@ class InferenceConfig(Frozen):
     """Batch and streaming inference: which model, where the stream's files land, its checkpoint and trigger."""
 
     model_alias: str = "champion"
-    landing: str | None = None  # None: <home>/landing locally, /Volumes/<catalog>/<schema>/landing on Databricks
-    checkpoint: str | None = None  # None: <home>/checkpoints/stream-inference, or under the Databricks volume
+    landing: str | None = None  # None: <home>/landing locally, /Volumes/<catalog>/<schema>/<volume>/landing
+    checkpoint: str | None = None  # None: <home>/checkpoints/stream-inference, or under the files volume
     trigger_seconds: float = Field(default=10.0, gt=0)  # continuous mode's processing-time trigger
     max_files_per_trigger: int = Field(default=1000, ge=1)
 

@@ -91,7 +91,7 @@ def landing_path(ctx: TaskContext, landing: str | None) -> str:
     if chosen:
         return str(chosen)
     if settings.store == "spark_delta":
-        return f"/Volumes/{settings.catalog}/{settings.schema_name}/landing"
+        return f"/Volumes/{settings.catalog}/{settings.schema_name}/{settings.volume}/landing"
     return str(settings.home / "landing")
 
 
@@ -103,7 +103,8 @@ def checkpoint_path(ctx: TaskContext, landing: str) -> str:
     # One checkpoint per landing folder: a checkpoint remembers the files of the folder it was started on.
     suffix = hashlib.sha256(landing.encode("utf-8")).hexdigest()[:12]
     if settings.store == "spark_delta":
-        return f"/Volumes/{settings.catalog}/{settings.schema_name}/checkpoints/stream_inference/{suffix}"
+        volume = f"/Volumes/{settings.catalog}/{settings.schema_name}/{settings.volume}"
+        return f"{volume}/checkpoints/stream_inference/{suffix}"
     return str(settings.home / "checkpoints" / "stream-inference" / suffix)
 
 
