@@ -90,7 +90,7 @@ IRIS := $(VENV)/bin/iris-mlops
 DRY_RUN ?=
 .PHONY: install-databricks validate deploy test-auth run_workflow run_bronze run_silver run_gold training_job \
 	run_data_quality run_feature_store run_pipeline_sequence run_automl run_eda_benchmark run_mlops_full \
-	run_monitoring run_advanced_monitoring
+	run_monitoring run_advanced_monitoring run_batch_inference run_stream_inference
 
 # $(call sh,COMMAND): print COMMAND, then run it unless DRY_RUN is set.
 sh = echo '+ $(1)'$(if $(DRY_RUN),, && $(1))
@@ -167,6 +167,12 @@ run_advanced_monitoring: $(local_deps) ## Ingest a batch (BATCH=file, or a simul
 	@$(if $(BATCH),true,$(call sh,$(IRIS) simulate --kind $(KIND) --column $(COLUMN) --severity $(SEVERITY) --out $(ADVANCED_BATCH)))
 	@$(call sh,$(IRIS) bronze --source $(ADVANCED_BATCH)) && $(call sh,$(IRIS) silver) && \
 	$(call sh,$(IRIS) monitor --json > $(MONITOR_OUT)) && $(call sh,$(PY) scripts/print_monitor_findings.py $(MONITOR_OUT))
+
+run_batch_inference: $(local_deps) ## Run the batch_inference job (new silver batches scored by the champion)
+	@$(call job,batch_inference)
+
+run_stream_inference: $(local_deps) ## Run the stream_inference job (files in the landing folder, --available-now)
+	@$(call job,stream_inference)
 
 run_pipeline_sequence: $(local_deps) ## Run the one-task jobs one after another: bronze, silver, gold, feature_store, training
 	@$(call job,bronze) && $(call job,silver) && $(call job,gold) && $(call job,feature_store) && $(call job,training)

@@ -54,6 +54,8 @@ class TablesConfig(Frozen):
     monitor_profile_metrics: str = "monitor_profile_metrics"
     monitor_drift_metrics: str = "monitor_drift_metrics"
     monitor_runs: str = "monitor_runs"
+    # Inference's own quarantine (silver removes iris_quarantine batches that are not in bronze).
+    prediction_quarantine: str = "iris_prediction_quarantine"
 
     @field_validator("*")
     @classmethod
@@ -360,6 +362,21 @@ class MonitoringConfig(Frozen):
         return self
 
 
+class InferenceConfig(Frozen):
+    """Batch and streaming inference: which model, where the stream's files land, its checkpoint and trigger."""
+
+    model_alias: str = "champion"
+    landing: str | None = None  # None: <home>/landing locally, /Volumes/<catalog>/<schema>/<volume>/landing
+    checkpoint: str | None = None  # None: <home>/checkpoints/stream-inference, or under the files volume
+    trigger_seconds: float = Field(default=10.0, gt=0)  # continuous mode's processing-time trigger
+    max_files_per_trigger: int = Field(default=1000, ge=1)
+
+    @field_validator("model_alias")
+    @classmethod
+    def _alias(cls, value: str) -> str:
+        return validate_identifier(value, what="model alias")
+
+
 class Settings(Frozen):
     """The resolved configuration of one environment."""
 
@@ -381,6 +398,7 @@ class Settings(Frozen):
     serving: ServingConfig = ServingConfig()
     ab: AbConfig = AbConfig()
     alerts: AlertsConfig = AlertsConfig()
+    inference: InferenceConfig = InferenceConfig()
     # Unity Catalog volume in catalog.schema for the files tasks write on Databricks (the bundle's `volume` variable).
     volume: str = "files"
     monitoring: MonitoringConfig = MonitoringConfig()

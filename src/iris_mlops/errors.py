@@ -78,3 +78,9 @@ class StorageError(IrisMlopsError):
     """The disk refused a write (full, read-only, no permission); nothing was committed."""
 
     exit_code = 2
+
+
+class ModelInputError(ModelError):
+    """The model asked for cannot score this input: no such alias or version, or trained on other features."""
+
+    exit_code = 2

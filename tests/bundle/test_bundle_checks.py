@@ -145,7 +145,9 @@ def test_every_wheel_task_gets_schema_and_git_commit(document: dict[str, Any]) -
     for key, job in bundle_jobs(document).items():
         for task in job["tasks"]:
             params = task["python_wheel_task"]["parameters"]
-            pairs = dict(zip(params[::2], params[1::2], strict=True))
+            # options with a value, and flags (stream-inference's --available-now) mapped to True
+            pairs = {p: True if i + 1 == len(params) or params[i + 1].startswith("--") else params[i + 1]
+                     for i, p in enumerate(params) if p.startswith("--")}
             assert pairs["--schema"] == "${var.schema}", (key, task["task_key"])
             assert pairs["--git-commit"] == "${bundle.git.commit}", (key, task["task_key"])
 

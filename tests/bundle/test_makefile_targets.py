@@ -34,6 +34,8 @@ def make(*args: str) -> subprocess.CompletedProcess[str]:
         ("run_automl", "automl"),
         ("run_eda_benchmark", "eda_benchmark"),
         ("run_mlops_full", "mlops_full"),
+        ("run_batch_inference", "batch_inference"),
+        ("run_stream_inference", "stream_inference"),
     ],
 )
 def test_job_targets_call_runner_locally_and_cli_remotely(target: str, job: str) -> None:

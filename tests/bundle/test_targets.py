@@ -115,7 +115,9 @@ def test_tasks_schema_volume_and_config_agree_per_target(document: dict[str, Any
     for job in bundle_jobs(doc).values():
         for task in job["tasks"]:
             params = task["python_wheel_task"]["parameters"]
-            pairs = dict(zip(params[::2], params[1::2], strict=True))
+            # options with a value, and flags (stream-inference's --available-now) mapped to True
+            pairs = {p: True if i + 1 == len(params) or params[i + 1].startswith("--") else params[i + 1]
+                     for i, p in enumerate(params) if p.startswith("--")}
             assert pairs["--env"] == target and pairs["--git-commit"] == "abc"
             assert (pairs["--catalog"], pairs["--schema"]) == (schema["catalog_name"], schema["name"])
     settings = load_settings(target, overrides={"schema": schema["name"]}, environ={})

@@ -11,11 +11,13 @@ from iris_mlops.tasks import (
     automl,
     eda_benchmark,
     features,
+    inference,
     medallion,
     monitor,
     notify_failure,
     quality,
     serving,
+    stream_inference,
     training,
 )
 from iris_mlops.tasks.command import Task
@@ -31,6 +33,8 @@ TASKS: tuple[Task[Any, Any], ...] = (
     serving.run_deploy_serving,
     automl.run_automl_task,
     eda_benchmark.run_eda_benchmark,
+    inference.run_batch_inference,
+    stream_inference.run_stream_inference,
     monitor.run_monitor,
     notify_failure.run_notify_failure,
 )
