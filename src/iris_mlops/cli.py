@@ -12,6 +12,7 @@ from iris_mlops.commands import quality as quality_commands
 from iris_mlops.commands import tables as tables_commands
 from iris_mlops.commands import workflow as workflow_commands
 from iris_mlops.commands import workspace as workspace_commands
+from iris_mlops.commands.quarantine import quarantine as quarantine_command
 from iris_mlops.commands.report import report as report_command
 from iris_mlops.config import Settings, load_settings
 from iris_mlops.logs import set_verbose
@@ -81,6 +82,7 @@ for _task in TASKS:
     app.command(_task.name, help=_task.help)(_task.command())
 
 app.command("report")(report_command)
+app.command("quarantine")(quarantine_command)
 app.add_typer(config_commands.app, name="config")
 app.add_typer(models_commands.app, name="models")
 app.add_typer(quality_commands.app, name="quality")

@@ -1,4 +1,4 @@
-"""`iris-mlops tables list|show|history`: what the store holds, without opening a notebook."""
+"""`iris-mlops tables list|show|history`: what the store holds, without opening a notebook (nor Spark, locally)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from iris_mlops.commands.names import resolve_table
+from iris_mlops.storage.metadata import TableMetadata, open_metadata
 from iris_mlops.tasks.context import load_task_settings, user_errors
 from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, SchemaOption
 
@@ -35,7 +37,7 @@ def list_tables(
     """List the tables of the configured catalog and schema with their current version."""
     with user_errors():
         settings = load_task_settings(env, catalog, schema)
-        store = _open_store(settings)
+        store = open_metadata(settings)  # the Delta log on the local store: no Spark
         names = store.list_tables(settings.catalog, settings.schema_name)
         entries = [{"name": name, "version": store.version(name)} for name in names]
     if as_json:
@@ -47,15 +49,14 @@ def list_tables(
         typer.echo(f"{entry['name']}  v{entry['version']}")
 
 
-def describe_table(store: TableStore, name: str) -> dict[str, Any]:
+def describe_table(store: TableMetadata, name: str) -> dict[str, Any]:
     """Name, row count, version, columns, location, properties and description of one table."""
-    df = store.read(name)
     properties = store.properties(name)
     return {
         "name": name,
-        "rows": df.count(),
+        "rows": store.row_count(name),
         "version": store.version(name),
-        "columns": [{"name": f.name, "type": f.dataType.simpleString()} for f in df.schema.fields],
+        "columns": store.columns(name),
         "location": store.location(name),
         "description": properties.get("comment"),
         "properties": properties,
@@ -73,7 +74,8 @@ def show(
     """Show one table: rows, version, columns, location and properties."""
     with user_errors():
         settings = load_task_settings(env, catalog, schema)
-        info = describe_table(_open_store(settings), settings.qualify(name))
+        store = open_metadata(settings)
+        info = describe_table(store, resolve_table(settings, store, name))
     if as_json:
         typer.echo(json.dumps(info, indent=2))
         return
@@ -102,7 +104,8 @@ def history(
     """Show a table's commits, newest first, with the run id that made each."""
     with user_errors():
         settings = load_task_settings(env, catalog, schema)
-        commits = _open_store(settings).history(settings.qualify(name))
+        store = open_metadata(settings)
+        commits = store.history(resolve_table(settings, store, name))
     entries = [
         {
             "version": c.version,
@@ -117,3 +120,12 @@ def history(
         return
     for entry in entries:
         typer.echo(f"v{entry['version']}  {entry['timestamp'] or '-'}  {entry['operation']}  {entry['run_id'] or '-'}")
+
+
+def _register_data_commands() -> None:
+    from iris_mlops.commands.table_data import register
+
+    register(app)
+
+
+_register_data_commands()  # tables head / restore live in commands/table_data.py

@@ -147,6 +147,12 @@ class LocalDeltaStore(TableStore):
             table.alter.set_table_description(description, commit_properties=commit)
         return self.version(name)
 
+    def restore(self, name: str, *, version: int, run_id: str) -> int:
+        """delta-rs `DeltaTable.restore`: a new commit re-adding the files of `version`."""
+        from iris_mlops.storage.metadata import DeltaLog
+
+        return DeltaLog(self.warehouse).restore(name, version=version, run_id=run_id)
+
     # -- internals --------------------------------------------------------------------------------
     def _table(self, name: str, *, version: int | None = None) -> DeltaTable:
         from deltalake import DeltaTable

@@ -6,7 +6,7 @@ functions so that `iris-mlops --help` works without pyspark.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -39,6 +39,9 @@ class SilverResult(TaskResult):
     run_id: str
     silver_version: int | None = None  # None: nothing to do, nothing written
     quarantine_version: int | None = None
+    silver_rows: int = 0  # rows of the processed batches, per side
+    quarantine_rows: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,7 +84,10 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
     """Process the bronze batches silver has not seen (or whose bronze rows were replaced); --all: every batch."""
     from iris_mlops.layers.silver import ORPHAN, PENDING, build_silver
     from iris_mlops.schemas import BATCH_ID
+    from iris_mlops.tasks.preflight import require_table
+    from iris_mlops.tasks.silver_split import count_split
 
+    require_table(ctx, "bronze")  # before Spark starts: "run `iris-mlops bronze` first"
     names = {key: ctx.settings.table(key) for key in ("bronze", "silver", "quarantine")}
     bronze_df = ctx.store.read(names["bronze"])
     status = read_batch_status(ctx)
@@ -100,6 +106,14 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
         iqr_k=config.outlier_iqr_k,
         run_id=ctx.run_id,
     )
+    split = count_split(silver_df, quarantine_df)
+    result.silver_rows, result.quarantine_rows, result.quarantine_reasons = (
+        split.silver_rows, split.quarantine_rows, split.reasons)
+    ctx.echo(split.line())
+    all_quarantined = split.all_quarantined_error(todo)
+    if all_quarantined is not None:  # keep the rows where people can see them, then say why in one line
+        ctx.store.replace_where(names["quarantine"], quarantine_df, column=BATCH_ID, values=todo, run_id=ctx.run_id)
+        raise all_quarantined
     # Audit silver as it will read after the write (other batches kept, these replaced), before either write.
     replaced = [*todo, *orphans]
     audit_before_write(ctx, "silver", _after_replace(ctx, names["silver"], silver_df, replaced))
@@ -156,7 +170,9 @@ def _read_or_empty(ctx: TaskContext, name: str, schema: Any) -> DataFrame:
 def run_gold(ctx: TaskContext) -> GoldResult:
     """Rebuild gold from the current silver version; returns the silver version read and the gold version written."""
     from iris_mlops.layers.gold import aggregate_species
+    from iris_mlops.tasks.preflight import require_table
 
+    require_table(ctx, "silver")
     silver_name, gold_name = ctx.settings.table("silver"), ctx.settings.table("gold")
     silver_version = ctx.store.version(silver_name)
     silver_df = ctx.store.read(silver_name, version=silver_version)
