@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from iris_mlops.errors import ConfigError
-from iris_mlops.suggest import unknown_name
+from iris_mlops.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from iris_mlops.config import Settings
@@ -17,7 +17,7 @@ def resolve_table(settings: Settings, store: TableMetadata, name: str) -> str:
     full = settings.qualify(name)
     if store.exists(full):
         return full
-    existing = store.list_tables(settings.catalog, settings.schema_name)
-    short = {n.rsplit(".", 1)[-1]: n for n in existing}
-    message = unknown_name("table", name.rsplit(".", 1)[-1] if "." not in name else name, list(short) or existing)
-    raise ConfigError(f"{message} (in {settings.catalog}.{settings.schema_name})")
+    existing = [n.rsplit(".", 1)[-1] for n in store.list_tables(settings.catalog, settings.schema_name)]
+    hint = did_you_mean(full.rsplit(".", 1)[-1], existing)
+    raise ConfigError(f"table {full} does not exist{hint} tables in {settings.catalog}.{settings.schema_name}: "
+                      f"{', '.join(existing) or 'none (run `iris-mlops bronze` first)'}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -37,17 +38,23 @@ def head_rows(settings: Settings, name: str, *, limit: int, where: str | None, v
 
 
 def _spark_head(settings: Settings, table: str, *, limit: int, where: str | None, version: int | None) -> list[dict]:
+    from iris_mlops.logs import configure_logging
     from iris_mlops.spark import get_spark
     from iris_mlops.storage import make_store
 
+    configure_logging(settings.home)  # Spark's own error log goes to the log file, the error to one line
     df = make_store(settings, get_spark()).read(table, version=version)
     if where:
+        # PySpark logs the analysis error itself (a JSON line on stderr); we report it in one line instead.
+        context_log = logging.getLogger("SQLQueryContextLogger")
+        context_log.disabled = True
         try:
-            df = df.filter(where)
-            rows = df.limit(limit).collect()
+            rows = df.filter(where).limit(limit).collect()
         except Exception as exc:  # AnalysisException, ParseException: the condition is the user's input
             first = (str(exc).strip().splitlines() or [""])[0]
             raise ConfigError(f"--where {where!r} is not a valid condition on {table}: {first[:200]}") from None
+        finally:
+            context_log.disabled = False
     else:
         rows = df.limit(limit).collect()
     return [row.asDict(recursive=True) for row in rows]

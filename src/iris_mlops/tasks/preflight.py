@@ -23,5 +23,5 @@ def require_table(ctx: TaskContext, key: str) -> str:
     """The table's name; TableNotFoundError saying which command creates it when it does not exist yet."""
     name = ctx.settings.table(key)
     if not table_exists(ctx, name):
-        raise TableNotFoundError(f"{key} table {name} does not exist yet: run `iris-mlops {MADE_BY[key]}` first")
+        raise TableNotFoundError(f"table {name} does not exist yet: run `iris-mlops {MADE_BY[key]}` first")
     return name
