@@ -17,7 +17,7 @@ from iris_mlops.commands.report import report as report_command
 from iris_mlops.config import Settings, load_settings
 from iris_mlops.logs import set_verbose
 from iris_mlops.tasks.context import user_errors
-from iris_mlops.tasks.options import EnvOption
+from iris_mlops.tasks.options import EnvOption, JsonOption
 from iris_mlops.tasks.registry import TASKS
 
 # -h as well as --help, on every command and group.
@@ -56,10 +56,14 @@ def run(
     env: EnvOption = None,
     job: str = typer.Option("iris_workflow", "--job", help="The bundle job to run (resources/jobs/<job>.job.yml)."),
     parallel: workflow_commands.ParallelOption = workflow_commands.DEFAULT_PARALLEL,
+    as_json: JsonOption = False,
 ) -> None:
     """Run the whole pipeline: the bundle's main job through the local runner, then say where everything is."""
     from iris_mlops.workflow.runner import run_job
 
+    if as_json:  # the run's result on stdout, every other line on stderr
+        raise typer.Exit(workflow_commands.run_as_json(job, env=env, only=[], from_task=None, bundle_dir=None,
+                                                       parallel=parallel))
     code = run_job(job, env=env, only=None, from_task=None, bundle_dir=None, max_parallel=parallel)
     if code == 0:
         with user_errors():

@@ -18,14 +18,14 @@ def same_spelling(wanted: str, known: Iterable[str]) -> str | None:
 
 
 def did_you_mean(wanted: str, known: Iterable[str]) -> str:
-    """`: did you mean 'silver'?` for the closest known names, or '' when none is close."""
+    """`did you mean 'silver'? ` (closest known names, trailing space) or '' when none is close."""
     names = sorted(set(known))
     by_key = {spelling_key(n): n for n in names}
     close = [by_key[k] for k in difflib.get_close_matches(spelling_key(wanted), list(by_key), n=3, cutoff=0.6)]
-    return f": did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
 
 
 def unknown_name(what: str, wanted: str, known: Iterable[str]) -> str:
-    """`unknown table 'slver': did you mean 'silver'? tables: bronze, gold, silver` (one line)."""
+    """`unknown table 'slver'; did you mean 'silver'? tables: bronze, gold, silver` (one line)."""
     names = sorted(set(known))
-    return f"unknown {what} {wanted!r}{did_you_mean(wanted, names)} {what}s: {', '.join(names) or 'none'}"
+    return f"unknown {what} {wanted!r}; {did_you_mean(wanted, names)}{what}s: {', '.join(names) or 'none'}"

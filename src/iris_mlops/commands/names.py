@@ -19,5 +19,5 @@ def resolve_table(settings: Settings, store: TableMetadata, name: str) -> str:
         return full
     existing = [n.rsplit(".", 1)[-1] for n in store.list_tables(settings.catalog, settings.schema_name)]
     hint = did_you_mean(full.rsplit(".", 1)[-1], existing)
-    raise ConfigError(f"table {full} does not exist{hint} tables in {settings.catalog}.{settings.schema_name}: "
+    raise ConfigError(f"table {full} does not exist; {hint}tables in {settings.catalog}.{settings.schema_name}: "
                       f"{', '.join(existing) or 'none (run `iris-mlops bronze` first)'}")
