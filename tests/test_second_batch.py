@@ -96,3 +96,28 @@ def test_quarantine_before_silver_is_empty_not_an_error(home: Path) -> None:
 @pytest.mark.parametrize("examples", ["-1", "x"])
 def test_quarantine_refuses_bad_options(home: Path, examples: str) -> None:
     assert CliRunner().invoke(app, ["quarantine", "--examples", examples]).exit_code == 2
+
+
+def test_batches_list_from_the_delta_log_matches_the_spark_answer(spark, home: Path, tmp_path: Path) -> None:
+    from iris_mlops.commands.batches import batch_rows, batch_rows_without_spark
+    from iris_mlops.tasks.context import task_context
+
+    assert run_task("bronze", ["--source", str(_csv(tmp_path, "one.csv", GOOD + BAD))]) == 0
+    assert run_task("silver", []) == 0
+    assert run_task("bronze", ["--source", str(_csv(tmp_path, "two.csv", GOOD[:2]))]) == 0  # pending
+    with task_context("batches", env=None) as ctx:
+        from_log, from_spark = batch_rows_without_spark(ctx), batch_rows(ctx)
+    assert {r["status"] for r in from_log} == {"done", "pending"}
+    assert from_log == from_spark
+
+
+def test_task_commands_print_their_summary_on_stdout(spark, home: Path, tmp_path: Path, capsys) -> None:
+    assert run_task("bronze", ["--source", str(_csv(tmp_path, "s.csv", GOOD + BAD[:1]))]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("bronze: table local.iris.iris_bronze, version 0, batch_id ")
+    assert run_task("silver", []) == 0
+    assert capsys.readouterr().out.strip() == (
+        "silver: 6 → silver, 1 → quarantine (not_a_number: 1); silver v0, quarantine v0"
+    )
+    assert run_task("silver", []) == 0
+    assert capsys.readouterr().out.strip() == "silver: nothing to do"

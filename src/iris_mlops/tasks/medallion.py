@@ -15,6 +15,7 @@ from iris_mlops.tasks.command import TaskResult, task
 from iris_mlops.tasks.context import TaskContext
 from iris_mlops.tasks.gate import audit_before_write
 from iris_mlops.tasks.options import SourceOption
+from iris_mlops.tasks.silver_split import Split
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -42,6 +43,14 @@ class SilverResult(TaskResult):
     silver_rows: int = 0  # rows of the processed batches, per side
     quarantine_rows: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """`146 → silver, 4 → quarantine (…)`, with the versions written."""
+        if self.silver_version is None:
+            return "nothing to do"
+        split = Split(silver_rows=self.silver_rows, quarantine_rows=self.quarantine_rows,
+                      reasons=self.quarantine_reasons)
+        return f"{split.line()}; silver v{self.silver_version}, quarantine v{self.quarantine_version}"
 
 
 @dataclass

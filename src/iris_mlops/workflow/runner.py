@@ -106,6 +106,13 @@ class LocalRunner:
     max_parallel: int = DEFAULT_PARALLEL
 
     def run(self, selected: Sequence[str]) -> RunResult:
+        """Run the selected tasks; their one-line summaries stay off stdout, which carries the run's table."""
+        from iris_mlops.tasks.command import summaries_off
+
+        with summaries_off():
+            return self._run(selected)
+
+    def _run(self, selected: Sequence[str]) -> RunResult:
         started, t0 = datetime.now(timezone.utc), self.clock()
         tasks = [t for t in self.job.tasks if t.key in selected]
         # Resolve every entry point and parameter first: a typo fails the run before any task has written anything.
