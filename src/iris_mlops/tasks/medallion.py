@@ -6,7 +6,7 @@ functions so that `iris-mlops --help` works without pyspark.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -40,16 +40,16 @@ class SilverResult(TaskResult):
     run_id: str
     silver_version: int | None = None  # None: nothing to do, nothing written
     quarantine_version: int | None = None
-    silver_rows: int = 0  # rows of the processed batches, per side
-    quarantine_rows: int = 0
-    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    silver_rows: int | None = None  # rows of the processed batches, per side (None: nothing processed)
+    quarantine_rows: int | None = None
+    quarantine_reasons: dict[str, int] | None = None
 
     def summary(self) -> str:
         """`146 → silver, 4 → quarantine (…)`, with the versions written."""
         if self.silver_version is None:
             return "nothing to do"
-        split = Split(silver_rows=self.silver_rows, quarantine_rows=self.quarantine_rows,
-                      reasons=self.quarantine_reasons)
+        split = Split(silver_rows=self.silver_rows or 0, quarantine_rows=self.quarantine_rows or 0,
+                      reasons=self.quarantine_reasons or {})
         return f"{split.line()}; silver v{self.silver_version}, quarantine v{self.quarantine_version}"
 
 
