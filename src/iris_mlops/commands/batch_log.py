@@ -26,7 +26,7 @@ def batch_rows_from_log(log: DeltaLog, names: dict[str, str]) -> list[dict[str, 
         if not log.exists(names[layer]):
             continue
         columns = [BATCH_ID, INGESTED_AT, *([SOURCE] if layer == "bronze" else [])]
-        for row in log.read_columns(names[layer], columns).to_pylist():
+        for row in log.rows(names[layer], columns):
             entry = batches[row[BATCH_ID]]
             entry[f"{layer}_rows"] += 1
             loaded = _naive_utc(row[INGESTED_AT])

@@ -27,7 +27,7 @@ def quarantine_rows(settings: Settings) -> list[dict[str, Any]]:
     if not store.exists(name):
         return []
     if isinstance(store, DeltaLog):  # the local store: delta-rs reads it without Spark
-        return store.read_columns(name, COLUMNS).to_pylist()
+        return store.rows(name, COLUMNS)
     from iris_mlops.spark import get_spark
     from iris_mlops.storage import make_store
 

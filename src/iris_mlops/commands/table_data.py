@@ -32,8 +32,7 @@ def head_rows(settings: Settings, name: str, *, limit: int, where: str | None, v
     store = open_metadata(settings)
     table = resolve_table(settings, store, name)
     if isinstance(store, DeltaLog) and where is None:  # no Spark needed: read the snapshot with delta-rs
-        data = store.table(table, version=version).to_pyarrow_table()
-        return data.slice(0, limit).to_pylist()
+        return store.rows(table, version=version, limit=limit)
     return _spark_head(settings, table, limit=limit, where=where, version=version)
 
 
