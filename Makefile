@@ -151,3 +151,15 @@ run_eda_benchmark: $(local_deps) ## Run the eda_benchmark job (ten-model benchma
 
 run_pipeline_sequence: $(local_deps) ## Run the one-task jobs one after another: bronze, silver, gold, feature_store, training
 	@$(call job,bronze) && $(call job,silver) && $(call job,gold) && $(call job,feature_store) && $(call job,training)
+
+# ---- Alerts (docs/alerts.md) ------------------------------------------------------------------------------------
+.PHONY: setup-teams setup-slack
+# $(call setup_alerts,CHANNEL): read the URL (prompt, or the channel's variable), check it, send a test message,
+# then store it in .env (TARGET=local, mode 0600) or in the secret scope of TARGET=dev|staging|prod.
+setup_alerts = $(check_target) && $(call sh,$(IRIS) alerts setup --channel $(1) --target $(TARGET))
+
+setup-teams: $(if $(DRY_RUN),,install) ## Set up Teams alerts: test card, then .env (TARGET=local) or the target's secret scope
+	@$(call setup_alerts,teams)
+
+setup-slack: $(if $(DRY_RUN),,install) ## Set up Slack alerts the same way (SLACK_WEBHOOK_URL)
+	@$(call setup_alerts,slack)

@@ -42,7 +42,7 @@ def test_wheel_launch_of_a_failing_task_exits_non_zero(script: str, tmp_path: Pa
 
 @pytest.mark.slow
 def test_wheel_launch_of_succeeding_tasks_exits_zero(tmp_path: Path) -> None:
-    for name in ("bronze", "silver", "gold", "feature-store", "data-quality", "train"):
+    for name in ("bronze", "silver", "gold", "feature-store", "data-quality", "train", "deploy-serving"):
         done = launch(f"iris-mlops-{name}", "--run-id", "launch-1", "--git-commit", "abc123", home=tmp_path)
         assert done.returncode == 0, f"{name}: {done.stderr[-2000:]}"
 

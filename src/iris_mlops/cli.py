@@ -5,10 +5,12 @@ from __future__ import annotations
 import typer
 
 from iris_mlops import __version__
+from iris_mlops.commands import alerts as alerts_commands
 from iris_mlops.commands import batches as batches_commands
 from iris_mlops.commands import config as config_commands
 from iris_mlops.commands import models as models_commands
 from iris_mlops.commands import quality as quality_commands
+from iris_mlops.commands import serving as serving_commands
 from iris_mlops.commands import tables as tables_commands
 from iris_mlops.commands import workflow as workflow_commands
 from iris_mlops.commands import workspace as workspace_commands
@@ -94,6 +96,9 @@ app.add_typer(workflow_commands.app, name="workflow")
 app.add_typer(workspace_commands.app, name="workspace")
 app.add_typer(batches_commands.app, name="batches")
 app.add_typer(tables_commands.app, name="tables")
+app.command("serve")(serving_commands.serve)
+app.add_typer(serving_commands.app, name="ab")
+app.add_typer(alerts_commands.app, name="alerts")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from iris_mlops.errors import ConfigError
+from iris_mlops.masking import mask_text
 from iris_mlops.schemas import MEASUREMENTS
 
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
@@ -20,8 +21,8 @@ ENV_PREFIX = "IRIS_MLOPS_"
 # Variables the process reads directly (not configuration keys): env_overrides leaves them alone.
 PROCESS_VARIABLES = frozenset(
     f"{ENV_PREFIX}{name}"
-    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "SPARK_JIT", "LOCK_WAIT_SECONDS", "BUNDLE_DIR", "BUNDLE_SCHEMA",
-                 "VERBOSE")
+    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "SPARK_JIT", "LOCK_WAIT_SECONDS", "HOME_LOCK", "BUNDLE_DIR",
+                 "BUNDLE_SCHEMA", "VERBOSE", "WORKSPACE_TIMEOUT_SECONDS")
 )
 # Unity Catalog identifiers: letters, digits and underscores; we refuse anything that would need quoting.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
@@ -48,6 +49,8 @@ class TablesConfig(Frozen):
     gold: str = "iris_gold"
     features: str = "iris_features"
     dq_results: str = "dq_results"
+    predictions: str = "iris_predictions"
+    alerts: str = "alerts"
 
     @field_validator("*")
     @classmethod
@@ -191,6 +194,116 @@ class MlflowConfig(Frozen):
         return validate_identifier(value, what="model")
 
 
+class AbConfig(Frozen):
+    """The A/B test of challenger against champion: the split, and the statistics that decide it."""
+
+    challenger_share: float = Field(default=0.0, ge=0, le=1)  # 0: every record to the champion
+    mode: Literal["split", "shadow"] = "split"  # shadow: both score every record, the champion's answer is served
+    salt: str = ""  # a new salt starts a new, independent split of the same keys
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)  # two-sided significance level of the test
+    power: float = Field(default=0.8, gt=0.5, lt=1)  # chance to detect minimum_effect when it is real
+    minimum_effect: float = Field(default=0.05, gt=0, lt=1)  # smallest accuracy difference worth detecting
+    bootstrap_resamples: int = Field(default=1000, ge=100)
+    seed: int = 42
+
+
+class ServingConfig(Frozen):
+    """The online server (`iris-mlops serve`) and the Databricks serving endpoint (`deploy-serving`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    alias: str = "champion"
+    max_rows: int = Field(default=1000, ge=1)  # rows per request; more is refused with 413
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    flush_rows: int = Field(default=500, ge=1)  # the request log is written when this many rows wait...
+    flush_seconds: float = Field(default=5.0, gt=0)  # ...or this long after the last write
+    deploy_endpoint: bool = True  # False (conf/local.yml): deploy-serving skips, a local run has no workspace
+    endpoint_name: str = "iris-classifier"
+    workload_size: Literal["Small", "Medium", "Large"] = "Small"
+    scale_to_zero: bool = True
+    inference_table_prefix: str = "iris_endpoint"
+
+    @field_validator("inference_table_prefix")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return validate_identifier(value, what="inference table prefix")
+
+
+SEVERITIES = ("info", "warning", "error", "critical")
+ALERT_CHANNEL_TYPES = ("teams", "slack", "webhook")
+# An environment-variable name, and a Databricks secret reference `scope/key`.
+ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+LITERAL_URL = (
+    "a webhook URL is a secret, never a config value: name an environment variable (url_env) "
+    "or a Databricks secret (url_secret: scope/key)"
+)
+
+
+class AlertChannelConfig(Frozen):
+    """One alert channel: where its URL comes from (never the URL itself) and what it receives."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    type: Literal["teams", "slack", "webhook"]
+    min_severity: Literal["info", "warning", "error", "critical"] = "warning"
+    required: bool = False  # a delivery failure fails the task only for a required channel
+    url_env: str | None = None
+    url_secret: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal_url(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and any(isinstance(v, str) and "://" in v for v in data.values()):
+            raise ValueError(LITERAL_URL)
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AlertChannelConfig:
+        if (self.url_env is None) == (self.url_secret is None):
+            raise ValueError(f"alert channel {self.name}: set exactly one of url_env or url_secret")
+        if self.url_env is not None and not ENV_VAR_NAME.match(self.url_env):
+            raise ValueError(f"alert channel {self.name}: url_env must name an environment variable")
+        if self.url_secret is not None and not SECRET_REF.match(self.url_secret):
+            raise ValueError(f"alert channel {self.name}: url_secret must be a Databricks secret 'scope/key'")
+        return self
+
+
+DEFAULT_ALERT_CHANNELS = (
+    AlertChannelConfig(name="teams", type="teams", url_env="TEAMS_WEBHOOK_URL"),
+    AlertChannelConfig(name="slack", type="slack", url_env="SLACK_WEBHOOK_URL"),
+    AlertChannelConfig(name="webhook", type="webhook", url_env="ALERTS_WEBHOOK_URL"),
+)
+
+
+class AlertsConfig(Frozen):
+    """Alert channels, deduplication and the delivery policy (docs/alerts.md)."""
+
+    enabled: bool = True
+    channels: tuple[AlertChannelConfig, ...] = DEFAULT_ALERT_CHANNELS
+    cooldown_hours: float = Field(default=6.0, ge=0)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    retry_attempts: int = Field(default=4, ge=1, le=10)
+    backoff_initial_seconds: float = Field(default=1.0, ge=0)
+    backoff_max_seconds: float = Field(default=30.0, ge=0)
+    max_retry_after_seconds: float = Field(default=60.0, ge=0)  # a longer Retry-After is cut to this
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_names(cls, value: tuple[AlertChannelConfig, ...]) -> tuple[AlertChannelConfig, ...]:
+        names = [c.name for c in value]
+        if len(set(names)) != len(names):
+            raise ValueError("alert channel names must be unique")
+        return value
+
+    def channel(self, name: str) -> AlertChannelConfig:
+        """The channel called `name`; ConfigError naming the configured ones otherwise."""
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise ConfigError(f"no alert channel {name!r}: configured are {', '.join(c.name for c in self.channels)}")
+
+
 class Settings(Frozen):
     """The resolved configuration of one environment."""
 
@@ -209,6 +322,9 @@ class Settings(Frozen):
     mlflow: MlflowConfig = MlflowConfig()
     automl: AutomlConfig = AutomlConfig()
     benchmark: BenchmarkConfig = BenchmarkConfig()
+    serving: ServingConfig = ServingConfig()
+    ab: AbConfig = AbConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     @field_validator("catalog", "schema_name")
     @classmethod
@@ -274,17 +390,57 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         node = overrides
         for part in path[:-1]:
             node = node.setdefault(part, {})
-        node[path[-1]] = raw if path[-1] in ("home", "catalog", "schema") else yaml.safe_load(raw)
+        if not all(path):
+            raise ConfigError(f"{key} is not a valid variable name: separate keys with one double underscore")
+        node[path[-1]] = raw if path[-1] in ("home", "catalog", "schema") else _env_value(key, raw)
     return overrides
+
+
+def _env_value(key: str, raw: str) -> Any:
+    """A variable's value as a YAML scalar; the value itself is never echoed (it may be a secret)."""
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{key} cannot be parsed ({problem}): quote the value or fix its syntax") from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"configuration file {path} not found")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not UTF-8 (byte {exc.start}): save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"configuration file {path} is not valid YAML ({_yaml_problem(exc)})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"configuration file {path} must hold a mapping")
     return data
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else str(problem)
+
+
+def _resolve_home(value: Any) -> Path:
+    """The home folder as an absolute path; empty, a file or under a file is refused."""
+    if value is None or not str(value).strip():
+        raise ConfigError("the home folder is empty (IRIS_MLOPS_HOME=\"\"?): set it to a folder or unset it")
+    home = Path(str(value)).expanduser().resolve()
+    for folder in (home, *home.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                where = "is a file" if folder == home else f"is under the file {folder}"
+                raise ConfigError(f"home folder {home} {where}: set IRIS_MLOPS_HOME to a folder")
+            break
+    return home
 
 
 def load_settings(
@@ -303,8 +459,7 @@ def load_settings(
     data = deep_merge(data, env_overrides(environ))
     data = deep_merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
     data["env"] = env
-    data.setdefault("home", ".iris_mlops")
-    data["home"] = Path(str(data["home"])).expanduser().resolve()
+    data["home"] = _resolve_home(data.get("home", ".iris_mlops"))
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -313,17 +468,30 @@ def load_settings(
         raise ConfigError(f"invalid configuration for env {env!r} at {where}: {first['msg']}") from None
 
 
-def masked(settings: Settings) -> dict[str, Any]:
-    """The settings as plain data, with any secret-looking value replaced by '***'."""
+def masked(settings: Settings, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings as plain data: secret-looking keys as '***', secret values and URI credentials masked."""
     data = json.loads(settings.model_dump_json(by_alias=True))
-    return _mask(data)
+    return _mask(data, secrets=secret_values(settings, os.environ if environ is None else environ))
 
 
-def _mask(node: Any, key: str = "") -> Any:
+def secret_values(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Values of the alert channels' URL variables and of secret-looking variables, longest first."""
+    names = {c.url_env for c in settings.alerts.channels if c.url_env}
+    names |= {k for k in environ if any(word in k.lower() for word in SECRET_KEYS)}
+    # Very short values would mask ordinary words; real tokens and URLs are longer.
+    values = {environ[n] for n in names if len(environ.get(n) or "") >= 8}
+    return tuple(sorted(values, key=len, reverse=True))
+
+
+def _mask(node: Any, key: str = "", *, secrets: tuple[str, ...] = ()) -> Any:
     if isinstance(node, dict):
-        return {k: _mask(v, k) for k, v in node.items()}
+        return {k: _mask(v, k, secrets=secrets) for k, v in node.items()}
     if isinstance(node, list):
-        return [_mask(v, key) for v in node]
+        return [_mask(v, key, secrets=secrets) for v in node]
     if node and any(word in key.lower() for word in SECRET_KEYS):
         return "***"
+    if isinstance(node, str):
+        for secret in secrets:
+            node = node.replace(secret, "***")
+        return mask_text(node)
     return node

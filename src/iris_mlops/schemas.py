@@ -183,3 +183,73 @@ def _dq_results() -> StructType:
         StructField("unexpected_sample", text, True),
         StructField("exception", text, True),
     ])
+
+
+# ---- iris_predictions (inference writes it; serving/A-B and monitoring read it) -------------------------------------
+# One row per scored record and model. Shaped for Databricks Lakehouse Monitoring's InferenceLog profile as is:
+# timestamp `scored_at`, model id `model_version`, prediction `predicted_species`, label `species` (when known).
+PREDICTED_SPECIES = "predicted_species"
+PROBABILITY_PREFIX = "probability_"
+PROBABILITY_COLUMNS = tuple(f"{PROBABILITY_PREFIX}{s}" for s in ("setosa", "versicolor", "virginica"))
+MODEL_NAME = "model_name"
+MODEL_VERSION = "model_version"
+MODEL_ALIAS = "model_alias"
+SCORING_RUN_ID = "scoring_run_id"
+SCORED_AT = "scored_at"
+MODE = "mode"
+AB_ARM = "ab_arm"
+SERVED = "served"
+PREDICTION_MODES = ("batch", "stream", "online")
+AB_ARMS = ("champion", "challenger")
+# A record scored again by the same model version in the same mode replaces its row (idempotent writes).
+PREDICTIONS_KEY = (SAMPLE_ID, MODEL_NAME, MODEL_VERSION, MODE)
+PREDICTIONS_COLUMNS = (SAMPLE_ID, BATCH_ID, *MEASUREMENTS, SPECIES, PREDICTED_SPECIES, *PROBABILITY_COLUMNS, MODEL_NAME,
+                       MODEL_VERSION, MODEL_ALIAS, FEATURE_VERSION_COLUMN, SCORING_RUN_ID, SCORED_AT, MODE, AB_ARM,
+                       SERVED)
+
+
+@spark_schema("PREDICTIONS_SCHEMA")
+def _predictions() -> StructType:
+    from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType, TimestampType
+
+    text = StringType()
+    return StructType([
+        StructField(SAMPLE_ID, text, False),
+        StructField(BATCH_ID, text, True),
+        *[StructField(c, DoubleType(), True) for c in MEASUREMENTS],
+        StructField(SPECIES, text, True),
+        StructField(PREDICTED_SPECIES, text, True),
+        *[StructField(c, DoubleType(), True) for c in PROBABILITY_COLUMNS],
+        StructField(MODEL_NAME, text, False),
+        StructField(MODEL_VERSION, text, False),
+        StructField(MODEL_ALIAS, text, True),
+        StructField(FEATURE_VERSION_COLUMN, text, True),
+        StructField(SCORING_RUN_ID, text, True),
+        StructField(SCORED_AT, TimestampType(), True),
+        StructField(MODE, text, False),
+        StructField(AB_ARM, text, True),
+        StructField(SERVED, BooleanType(), True),
+    ])
+
+
+# ---- alerts (notify): one row per alert message and channel; never the webhook URL ------------------------------
+@spark_schema("ALERTS_SCHEMA")
+def _alerts() -> StructType:
+    """finding_keys / suppressed_keys: the dedupe keys (kind|subject|severity) sent and left out by the cooldown."""
+    from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType, TimestampType
+
+    text = StringType()
+    return StructType([
+        StructField("message_id", text, False),
+        StructField("finding_keys", ArrayType(text, True), False),
+        StructField("suppressed_keys", ArrayType(text, True), False),
+        StructField("kind", text, False),
+        StructField("severity", text, False),
+        StructField("channel", text, False),
+        StructField("status", text, False),
+        StructField("attempts", LongType(), False),
+        StructField("last_http_status", LongType(), True),
+        StructField("last_error", text, True),
+        StructField(RUN_ID, text, False),
+        StructField("sent_at", TimestampType(), False),
+    ])

@@ -1,92 +1,126 @@
 """Read an input into raw string columns: the bundled scikit-learn Iris data, or a CSV, JSON lines or Parquet file.
 
-Every value stays the string it arrived as, so that a non-number survives to be quarantined by silver. Every
-problem with the file itself raises an InputError that names the file, before Spark or any table is touched.
+Every value stays the string it arrived as (except decimal commas, which become points so that European exports
+read as numbers), so that a non-number survives to be quarantined by silver. Files are read as a stream: one
+pass hashes the bytes (the batch id) and checks the encoding, a second writes Parquet parts of about two million
+rows into a staging folder, with each record's 1-based position. Every problem with the file itself raises an
+InputError that names the file, before Spark or any table is touched.
 """
 
 from __future__ import annotations
 
+import atexit
 import codecs
-import csv
 import hashlib
-import io
-import json
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+import shutil
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from iris_mlops.errors import InputError
-from iris_mlops.schemas import MEASUREMENTS, SOURCE_POSITION, SPECIES
+from iris_mlops.source_layout import SAMPLE_BYTES, canonical_column, detect_csv
+from iris_mlops.source_parts import POSITION, RAW_SCHEMA, REQUIRED, SPECIES, PartWriter, read_parts
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-REQUIRED = (*MEASUREMENTS, SPECIES)
-POSITION = SOURCE_POSITION
+__all__ = ["POSITION", "REQUIRED", "SPECIES", "RawSource", "canonical_column", "read_embedded", "read_source"]
+
 EMBEDDED_NAME = "sklearn:load_iris"
 CHUNK = 1 << 20
 PARQUET_SUFFIXES = (".parquet", ".pq")
+_OPEN_FOLDERS: set[Path] = set()
+
+
+@atexit.register
+def _remove_open_folders() -> None:
+    for folder in list(_OPEN_FOLDERS):
+        shutil.rmtree(folder, ignore_errors=True)
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
-# Column names found in the wild, reduced to lower-case letters: sepal_length, sepal.length, Sepal.Length,
-# "sepal length (cm)" and SepalLengthCm all become "sepallength".
-ALIASES = {
-    **{m.replace("_", ""): m for m in MEASUREMENTS},
-    "species": SPECIES,
-    "class": SPECIES,
-    "variety": SPECIES,
-    "irisclass": SPECIES,
-    "irisspecies": SPECIES,
-}
 
 
-@dataclass(frozen=True)
 class RawSource:
-    """One input as raw strings: the business columns plus the 1-based position of each record."""
+    """One input as raw strings in Parquet parts: the business columns plus each record's 1-based position."""
 
-    name: str
-    batch_id: str
-    table: pa.Table
+    def __init__(self, name: str, batch_id: str, parts: Sequence[Path], rows: int, folder: Path) -> None:
+        self.name = name
+        self.batch_id = batch_id
+        self.parts = list(parts)
+        self.rows = rows
+        self.folder = folder
+        # Spark reads the parts lazily, after this object may be gone: they live until close() or the process ends.
+        _OPEN_FOLDERS.add(folder)
 
     @property
-    def rows(self) -> int:
-        return int(self.table.num_rows)
+    def table(self) -> pa.Table:
+        """Every row as one Arrow table: for small inputs and tests (this loads the whole input)."""
+        return read_parts(self.parts)
 
     def to_spark(self, spark: SparkSession) -> DataFrame:
-        """The rows as a Spark DataFrame of strings plus `source_position` (long)."""
+        """The rows as a Spark DataFrame of strings plus `source_position` (long), read from the parts."""
         from pyspark.sql.types import LongType, StringType, StructField, StructType
 
         schema = StructType(
-            [*(StructField(c, StringType(), True) for c in REQUIRED), StructField(POSITION, LongType())]
+            [*(StructField(c, StringType(), True) for c in REQUIRED), StructField(POSITION, LongType(), False)]
         )
-        return spark.createDataFrame(self.table, schema=schema)
+        return spark.read.schema(schema).parquet(*(str(p) for p in self.parts))
+
+    def close(self) -> None:
+        """Delete the staged parts (once Spark has written what it read from them)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        _OPEN_FOLDERS.discard(self.folder)
 
 
-def canonical_column(name: str) -> str | None:
-    """The canonical column a header names (`Sepal.Length` -> `sepal_length`), or None."""
-    key = re.sub(r"[^a-z]", "", name.lower())
-    return ALIASES.get(key) or ALIASES.get(key.removesuffix("cm"))
+def read_source(
+    path: Path | None,
+    *,
+    staging_dir: Path | None = None,
+    csv_sep: str | None = None,
+    csv_decimal: str | None = None,
+) -> RawSource:
+    """Read `path` (CSV, JSON lines or Parquet), or the bundled Iris data when None, into staged Parquet parts.
 
-
-def read_source(path: Path | None) -> RawSource:
-    """Read `path` (CSV, JSON lines or Parquet), or the bundled Iris data when None."""
+    `staging_dir` is where the parts go (default: a temporary folder; on Databricks pass a volume path that the
+    cluster can read). `csv_sep` and `csv_decimal` force the separator and decimal mark that are otherwise
+    detected from the first lines (`;` and `5,1` are recognised).
+    """
     if path is None:
-        return read_embedded()
+        return read_embedded(staging_dir=staging_dir)
     checked = _check_file(Path(path))
-    digest = _digest(checked)
     kind = _kind(checked)
+    digest = _digest(checked, text=kind != "parquet")
+    folder = _new_folder(staging_dir)
+    writer = PartWriter(folder)
+    try:
+        _stream(checked, kind, writer, csv_sep=csv_sep, csv_decimal=csv_decimal)
+        parts = writer.close()
+        if writer.rows == 0:
+            problem = "has a header but no data rows" if kind == "csv" else "has no data rows"
+            raise InputError(f"{checked}: {problem}")
+    except BaseException:
+        writer.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return RawSource(str(checked), digest, parts, writer.rows, folder)
+
+
+def _stream(path: Path, kind: str, writer: PartWriter, *, csv_sep: str | None, csv_decimal: str | None) -> None:
+    from iris_mlops.source_readers import stream_csv, stream_json, stream_parquet
+
     if kind == "parquet":
-        table = _read_parquet(checked)
-    else:
-        text = _decode(checked)
-        table = _read_json(checked, text) if kind == "json" else _read_csv(checked, text)
-    return RawSource(name=str(checked), batch_id=digest, table=table)
+        stream_parquet(path, writer)
+        return
+    head = _head(path)
+    if kind == "json":
+        stream_json(path, writer, is_array=head.lstrip().startswith("["))
+        return
+    stream_csv(path, detect_csv(path, head, sep=csv_sep, decimal=csv_decimal), writer)
 
 
-def read_embedded() -> RawSource:
+def read_embedded(*, staging_dir: Path | None = None) -> RawSource:
     """The 150 Iris rows bundled with scikit-learn (no network), as the strings a CSV export would hold."""
     from sklearn.datasets import load_iris
 
@@ -97,7 +131,17 @@ def read_embedded() -> RawSource:
     ]
     text = "\n".join(",".join(r) for r in [list(REQUIRED), *rows]) + "\n"
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return RawSource(name=EMBEDDED_NAME, batch_id=digest, table=_table(list(REQUIRED), rows, Path(EMBEDDED_NAME)))
+    folder = _new_folder(staging_dir)
+    writer = PartWriter(folder)
+    writer.write({c: [r[i] for r in rows] for i, c in enumerate(REQUIRED)})
+    return RawSource(EMBEDDED_NAME, digest, writer.close(), writer.rows, folder)
+
+
+def _new_folder(staging_dir: Path | None) -> Path:
+    if staging_dir is None:
+        return Path(tempfile.mkdtemp(prefix="iris-mlops-source-"))
+    Path(staging_dir).mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="source-", dir=staging_dir))
 
 
 # -- file checks ------------------------------------------------------------------------------------------------
@@ -116,13 +160,41 @@ def _check_file(path: Path) -> Path:
     return path.resolve()
 
 
-def _digest(path: Path) -> str:
-    """The batch id: a hash of the file's bytes, so the same content always gives the same batch."""
+def _digest(path: Path, *, text: bool) -> str:
+    """The batch id (a hash of the file's bytes: same content, same batch); text files are checked to be UTF-8."""
     sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")() if text else None
+    lines, first = 0, True
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
             sha.update(chunk)
+            if decoder is not None:
+                _check_text(path, chunk, decoder, lines, first=first)
+                lines += chunk.count(b"\n")
+            first = False
+        if decoder is not None:
+            _check_text(path, b"", decoder, lines, first=False, final=True)
     return sha.hexdigest()[:16]
+
+
+def _check_text(
+    path: Path, chunk: bytes, decoder: codecs.IncrementalDecoder, lines: int, *, first: bool, final: bool = False
+) -> None:
+    """Anything but UTF-8 (a BOM is allowed) is refused with the offending line."""
+    if first and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{path}: unreadable encoding (UTF-16); save the file as UTF-8")
+    if b"\x00" in chunk:
+        raise InputError(f"{path}: unreadable encoding (contains NUL bytes, not a text file)")
+    try:
+        decoder.decode(chunk, final)
+    except UnicodeDecodeError as exc:
+        # exc.object is the decoder's pending bytes (never a newline) plus this chunk
+        data = bytes(exc.object)
+        bad = data[exc.start]
+        line = lines + data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{path}: unreadable encoding (byte 0x{bad:02x} on line {line} is not UTF-8); save the file as UTF-8"
+        ) from None
 
 
 def _kind(path: Path) -> str:
@@ -138,154 +210,14 @@ def _kind(path: Path) -> str:
     return "json" if head.lstrip()[:1] in (b"{", b"[") else "csv"
 
 
-def _decode(path: Path) -> str:
-    """The file as text; anything but UTF-8 (a BOM is allowed) is refused with the offending position."""
-    data = path.read_bytes()
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError(f"{path}: unreadable encoding (UTF-16); save the file as UTF-8")
-    if b"\x00" in data:
-        raise InputError(f"{path}: unreadable encoding (contains NUL bytes, not a text file)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"{path}: unreadable encoding (byte 0x{data[exc.start]:02x} on line {line} is not UTF-8); "
-            "save the file as UTF-8"
-        ) from None
+def _head(path: Path) -> str:
+    """The first 64 KB as text, without a last line that may be cut."""
+    with path.open("rb") as handle:
+        data = handle.read(SAMPLE_BYTES + 1)
+    text = data[:SAMPLE_BYTES].decode("utf-8-sig", errors="ignore")
+    if len(data) > SAMPLE_BYTES and "\n" in text:
+        text = text.rsplit("\n", 1)[0]
+    return text
 
 
-# -- layouts ----------------------------------------------------------------------------------------------------
-def _read_csv(path: Path, text: str) -> pa.Table:
-    records = (r for r in csv.reader(io.StringIO(text), dialect=_dialect(text)) if any(f.strip() for f in r))
-    first = next(records, None)
-    if first is None:  # pragma: no cover - an all-blank file is refused as empty before
-        raise InputError(f"{path}: the file is empty")
-    if any(canonical_column(name) for name in first):
-        header, rows = first, list(records)
-        if not rows:
-            raise InputError(f"{path}: has a header but no data rows")
-        return _table(header, rows, path)
-    if len(first) == len(REQUIRED) and _looks_numeric(first[: len(MEASUREMENTS)]):
-        # The UCI iris.data layout: no header, four measurements then the class (Iris-setosa, …).
-        return _table(list(REQUIRED), [first, *records], path)
-    raise InputError(
-        f"{path}: no header naming the Iris columns ({', '.join(REQUIRED)}) and not the 5-column headerless "
-        f"UCI layout (first line has {len(first)} field(s))"
-    )
-
-
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    first_line = text.lstrip().split("\n", 1)[0]
-    try:
-        return csv.Sniffer().sniff(first_line, delimiters=",;\t|")
-    except csv.Error:
-        return csv.excel
-
-
-def _looks_numeric(values: Sequence[str]) -> bool:
-    def number(value: str) -> bool:
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
-
-    return any(number(v) for v in values)
-
-
-def _read_json(path: Path, text: str) -> pa.Table:
-    objects = list(_json_objects(path, text))
-    if not objects:
-        raise InputError(f"{path}: has no data rows")
-    names = list(dict.fromkeys(key for obj in objects for key in obj))
-    header = names
-    rows = [[_as_text(obj.get(key)) for key in names] for obj in objects]
-    return _table(header, rows, path)
-
-
-def _json_objects(path: Path, text: str) -> Iterator[dict[str, Any]]:
-    if text.lstrip().startswith("["):  # a JSON array of objects is accepted too
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: not valid JSON ({exc.msg} on line {exc.lineno})") from None
-        yield from _objects(path, enumerate(items, start=1), what="item")
-        return
-    parsed = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            parsed.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: line {number} is not valid JSON ({exc.msg})") from None
-    yield from _objects(path, parsed, what="line")
-
-
-def _objects(path: Path, items: Iterable[tuple[int, Any]], *, what: str) -> Iterator[dict[str, Any]]:
-    for number, item in items:
-        if not isinstance(item, dict):
-            raise InputError(f"{path}: {what} {number} is not a JSON object")
-        yield item
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return json.dumps(value)
-
-
-def _read_parquet(path: Path) -> pa.Table:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    mapping = _column_mapping(path, table.column_names)
-    if table.num_rows == 0:
-        raise InputError(f"{path}: has no data rows")
-    columns = {}
-    for canonical, original in mapping.items():
-        column = table.column(original)
-        try:
-            columns[canonical] = column.cast(pa.string())
-        except (pa.ArrowException, NotImplementedError):  # nested types: keep their text form
-            columns[canonical] = pa.array([_as_text(v) for v in column.to_pylist()], pa.string())
-    columns[POSITION] = pa.array(range(1, table.num_rows + 1), pa.int64())
-    return pa.table(columns)
-
-
-# -- shared -----------------------------------------------------------------------------------------------------
-def _column_mapping(path: Path, names: Sequence[str]) -> dict[str, str]:
-    """Canonical column -> the source's column; refuses missing and ambiguous columns."""
-    mapping: dict[str, str] = {}
-    for name in names:
-        canonical = canonical_column(str(name))
-        if canonical is None:
-            continue
-        if canonical in mapping:
-            raise InputError(f"{path}: columns {mapping[canonical]!r} and {name!r} both mean {canonical}")
-        mapping[canonical] = str(name)
-    missing = [c for c in REQUIRED if c not in mapping]
-    if missing:
-        found = ", ".join(str(n) for n in names) or "none"
-        raise InputError(f"{path}: missing required column(s) {', '.join(missing)} (found: {found})")
-    return {c: mapping[c] for c in REQUIRED}
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], path: Path) -> pa.Table:
-    """Rows (ragged rows padded with nulls, extra fields ignored) as string columns plus positions."""
-    mapping = _column_mapping(path, header)
-    index = {name: i for i, name in enumerate(header)}
-    columns = {}
-    for canonical, original in mapping.items():
-        i = index[original]
-        columns[canonical] = pa.array([row[i] if i < len(row) else None for row in rows], pa.string())
-    columns[POSITION] = pa.array(range(1, len(rows) + 1), pa.int64())
-    return pa.table(columns)
+RAW_COLUMNS = RAW_SCHEMA.names

@@ -26,6 +26,8 @@ TASK_ENTRY_POINTS = {
     "data-quality": "iris-mlops-data-quality",
     "feature-store": "iris-mlops-feature-store",
     "train": "iris-mlops-train",
+    "deploy-serving": "iris-mlops-deploy-serving",
+    "notify-failure": "iris-mlops-notify-failure",
 }
 
 
@@ -93,6 +95,8 @@ def test_bundle_defines_the_issue_jobs(document: dict[str, Any]) -> None:
         "data-quality": ["feature-store"],
         "feature-store": ["gold"],
         "train": ["feature-store"],
+        "deploy-serving": ["train"],
+        "notify-failure": ["data-quality", "deploy-serving"],
     }
     for task in jobs["iris_workflow"]["tasks"]:
         wheel_task = task["python_wheel_task"]
@@ -129,18 +133,18 @@ def _set(node: dict[str, Any], path: str, value: Any) -> None:
 
 
 WORKFLOW = "resources/jobs/iris_workflow"
-# One deliberate mistake per check (tasks/5 is the leaf `train`: renaming it breaks no depends_on).
+# One deliberate mistake per check (tasks/7 is the leaf `notify-failure`: renaming it breaks no depends_on).
 BREAKAGES: dict[str, list[tuple[str, Any]]] = {
     "depends_on": [(f"{WORKFLOW}/tasks/1/depends_on", [{"task_key": "bronz"}])],
     "environment_key": [(f"{WORKFLOW}/tasks/1/environment_key", "gpu")],
     "variables": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/3", "${var.katalog}")],
     "entry_point": [
-        (f"{WORKFLOW}/tasks/5/task_key", "retrain"),
-        (f"{WORKFLOW}/tasks/5/python_wheel_task/entry_point", "iris-mlops-retrain"),
+        (f"{WORKFLOW}/tasks/7/task_key", "redeploy"),  # the last task (notify-failure): nothing depends on it
+        (f"{WORKFLOW}/tasks/7/python_wheel_task/entry_point", "iris-mlops-redeploy"),
     ],
     "mode": [("targets/prod/mode", "prod")],
     "cron": [(f"{WORKFLOW}/schedule/quartz_cron_expression", "0 2 * * *")],
-    "task_key": [(f"{WORKFLOW}/tasks/5/task_key", "training")],
+    "task_key": [(f"{WORKFLOW}/tasks/7/task_key", "serving")],
     "tags": [(f"{WORKFLOW}/tags/iris_mlops_job", "workflow")],
     "dynamic": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/7", "{{job.runid}}")],
     "package_name": [(f"{WORKFLOW}/tasks/1/python_wheel_task/package_name", "iris")],

@@ -240,3 +240,27 @@ def test_list_tables_and_location(backend) -> None:
     assert listed == sorted(listed)
     assert backend.store.list_tables(catalog, "no_such_schema") == []
     assert Path(backend.store.location(first).removeprefix("file://")).is_dir()
+
+
+def test_vacuum_keeps_current_rows_and_protected_versions(backend) -> None:
+    name = backend.new_name()
+    for rows in (A, B, [(5, "c", 5.0)]):
+        backend.store.overwrite(name, backend.df(rows), run_id="r")
+    result = backend.store.vacuum(name, retain_hours=0, keep_versions=[0])
+    assert result.name == name and result.kept_versions == (0,)
+    assert backend.rows(backend.store.read(name, version=0)) == A
+    assert backend.rows(backend.store.read(name)) == [(5, "c", 5.0)]
+
+
+def test_optimize_keeps_rows_and_commits_once(backend) -> None:
+    name = backend.new_name()
+    for row in A + B:
+        backend.store.append(name, backend.df([row]), run_id="r")
+    result = backend.store.optimize(name, run_id="r9")
+    assert result.version == backend.store.version(name) >= 3
+    assert backend.rows(backend.store.read(name)) == A + B
+
+
+def test_vacuum_of_missing_table_raises_table_not_found(backend) -> None:
+    with pytest.raises(TableNotFoundError):
+        backend.store.vacuum(backend.new_name(), retain_hours=0)

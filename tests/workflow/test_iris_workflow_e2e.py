@@ -33,7 +33,8 @@ def test_iris_workflow_runs_every_task_locally(spark: object, home: Path, monkey
     assert result.exit_code == 0, result.output
     summary = [line.split() for line in result.stdout.splitlines()]
     statuses = {row[0]: row[1] for row in summary[1:-1]}
-    assert statuses == dict.fromkeys(["bronze", "silver", "gold", "data-quality", "feature-store", "train"], "SUCCESS")
+    tasks = ["bronze", "silver", "gold", "data-quality", "feature-store", "train", "deploy-serving"]
+    assert statuses == {**dict.fromkeys(tasks, "SUCCESS"), "notify-failure": "EXCLUDED"}  # runs only on failure
     assert summary[-1][:2] == ["iris_workflow:", "SUCCESS"]
     settings = load_settings("local")
     from iris_mlops.storage import make_store
@@ -70,5 +71,7 @@ def test_iris_workflow_failed_task_stops_its_dependants(
         "data-quality": "UPSTREAM_FAILED",
         "feature-store": "UPSTREAM_FAILED",
         "train": "UPSTREAM_FAILED",
+        "deploy-serving": "UPSTREAM_FAILED",
+        "notify-failure": "FAILED",  # it ran (run_if AT_LEAST_ONE_FAILED), alerted, and failed the run
     }
     assert "No such option: --no-such-option" in result.output

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from iris_mlops.masking import mask_text
 from iris_mlops.tasks.context import load_task_settings, user_errors
 from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, SchemaOption
 
@@ -54,7 +55,7 @@ def list_models(
     if not rows:
         typer.echo(f"no version of {target.model_name} yet: run `iris-mlops train`")
         return
-    typer.echo(f"model {target.model_name} ({target.registry_uri})")
+    typer.echo(f"model {target.model_name} ({mask_text(target.registry_uri)})")
     for line in _table(rows, COLUMNS):
         typer.echo(line)
 

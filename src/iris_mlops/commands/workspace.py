@@ -8,6 +8,7 @@ display name, which development mode prefixes.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ app = typer.Typer(help="Check workspace credentials and start deployed bundle jo
 
 JOB_TAG, TARGET_TAG = "iris_mlops_job", "iris_mlops_target"
 TERMINAL_STATES = ("TERMINATED", "SKIPPED", "INTERNAL_ERROR")
+TIMEOUT_VARIABLE = "IRIS_MLOPS_WORKSPACE_TIMEOUT_SECONDS"
 
 
 class WorkspaceError(IrisMlopsError):
@@ -53,14 +55,18 @@ def workspace_errors() -> Iterator[None]:
     """Turn databricks-sdk failures into one-line WorkspaceErrors."""
     from databricks.sdk.errors import DatabricksError, PermissionDenied, Unauthenticated
     from requests.exceptions import ConnectionError as RequestsConnectionError
+    from requests.exceptions import Timeout as RequestsTimeout
 
     host = os.environ.get("DATABRICKS_HOST", "the workspace")
     try:
         yield
     except (Unauthenticated, PermissionDenied) as exc:
         raise WorkspaceError(f"authentication failed at {host}: {_first_line(exc)} (check DATABRICKS_TOKEN)") from None
-    except RequestsConnectionError:
-        raise WorkspaceError(f"cannot reach {host}: check DATABRICKS_HOST and the network") from None
+    except (RequestsConnectionError, RequestsTimeout, TimeoutError):
+        raise WorkspaceError(
+            f"cannot reach {host} within {timeout_seconds():.0f}s: check DATABRICKS_HOST and the network "
+            f"(or raise {TIMEOUT_VARIABLE})"
+        ) from None
     except DatabricksError as exc:
         raise WorkspaceError(f"{host}: {_first_line(exc)}") from None
     except ValueError as exc:  # the SDK's "cannot configure default credentials"
@@ -71,11 +77,27 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def timeout_seconds() -> float:
+    """Seconds one workspace request may take, retries included ($IRIS_MLOPS_WORKSPACE_TIMEOUT_SECONDS, 30)."""
+    raw = os.environ.get(TIMEOUT_VARIABLE, "30")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 86400:
+        raise WorkspaceError(f"{TIMEOUT_VARIABLE}={raw!r} is not a number of seconds above 0")
+    return value
+
+
 def client() -> WorkspaceClient:
     from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
 
     load_dotenv()
-    return WorkspaceClient()
+    logging.getLogger("databricks.sdk").setLevel(logging.ERROR)  # its fallback warnings would add lines to errors
+    # The SDK's defaults (60 s per request, retries for 5 minutes) left an unreachable host hanging for minutes.
+    limit = timeout_seconds()
+    return WorkspaceClient(config=Config(http_timeout_seconds=limit, retry_timeout_seconds=max(1, int(limit))))
 
 
 @app.command("auth-check")

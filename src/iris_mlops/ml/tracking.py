@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from iris_mlops import logs
 from iris_mlops.errors import ModelError
+from iris_mlops.masking import mask_text
 
 if TYPE_CHECKING:
     from iris_mlops.config import Settings
@@ -49,7 +50,7 @@ class MlflowTarget:
     def ui_command(self) -> str:
         """The command that opens the MLflow UI on these runs (local stores only)."""
         if not self.tracking_uri.startswith("sqlite:"):
-            return f"open the experiment {self.experiment_name} in the workspace ({self.tracking_uri})"
+            return f"open the experiment {self.experiment_name} in the workspace ({mask_text(self.tracking_uri)})"
         return f"mlflow ui --backend-store-uri {shlex.quote(self.tracking_uri)}"
 
 

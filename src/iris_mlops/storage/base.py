@@ -46,6 +46,20 @@ class TableProperties:
         return data
 
 
+@dataclass(frozen=True)
+class MaintenanceResult:
+    """What a vacuum or an optimize did: files deleted or rewritten, and the table version afterwards."""
+
+    name: str
+    version: int
+    files_removed: int | None = None  # None: the engine does not report it
+    files_added: int | None = None
+    kept_versions: tuple[int, ...] = ()
+
+
+DEFAULT_RETAIN_HOURS = 168.0  # Delta's default retention: a week of time travel
+
+
 class TableStore(ABC):
     """Read, write and inspect tables by three-level name; every write returns the version it committed."""
 
@@ -113,3 +127,12 @@ class TableStore(ABC):
     @abstractmethod
     def location(self, name: str) -> str:
         """Where the table's files live (a path or URI)."""
+
+    @abstractmethod
+    def vacuum(self, name: str, *, retain_hours: float = DEFAULT_RETAIN_HOURS,
+               keep_versions: Sequence[int] = ()) -> MaintenanceResult:
+        """Delete files no version newer than `retain_hours` needs, except those of `keep_versions`."""
+
+    @abstractmethod
+    def optimize(self, name: str, *, run_id: str) -> MaintenanceResult:
+        """Compact small files into larger ones (one commit; the rows do not change)."""

@@ -1,34 +1,42 @@
 """Local Delta tables on delta-rs: Spark writes Parquet, delta-rs commits it atomically.
 
-Data never passes through the driver: Spark writes the new files into a staging folder inside the
-table, they are moved next to the table's other files, and one delta-rs transaction adds them (and,
-for an overwrite, removes the previous snapshot's files). Reads list the exact snapshot's files
-with delta-rs and hand them to Spark, so files removed by earlier commits are never read.
+Data never passes through the driver: Spark writes parts into the table's staging area, small parts are
+merged, the parts are fsynced and moved beside the table's other files, and one delta-rs transaction adds them
+(and removes what the write replaces). Each write is committed on the version it was built on (see
+`conflicts`), so a concurrent writer is either merged with or refused, never silently lost. Reads check the log
+and the snapshot's files first (see `delta_log`) and list the exact snapshot's files for Spark.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import time
-import uuid
+import errno
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from iris_mlops.errors import SchemaMismatchError, TableNotFoundError
-from iris_mlops.storage.base import RUN_ID_KEY, TableCommit, TableProperties, TableStore
+from iris_mlops.errors import SchemaMismatchError, StorageError, TableNotFoundError
+from iris_mlops.storage import delta_log, staging
+from iris_mlops.storage.base import (
+    DEFAULT_RETAIN_HOURS,
+    RUN_ID_KEY,
+    MaintenanceResult,
+    TableCommit,
+    TableProperties,
+    TableStore,
+)
+from iris_mlops.storage.conflicts import Scope
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
-STAGING = "_staging"
+STAGING = staging.STAGING
+DISK_FULL = "No space left on device"
+DISK_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM)
 
 
 class LocalDeltaStore(TableStore):
@@ -37,6 +45,7 @@ class LocalDeltaStore(TableStore):
     def __init__(self, spark: SparkSession, warehouse: Path) -> None:
         self.spark = spark
         self.warehouse = Path(warehouse)
+        self.read_versions: dict[str, int] = {}  # the version each write builds on, per table
 
     # -- inspection -------------------------------------------------------------------------------
     def location(self, name: str) -> str:
@@ -45,30 +54,32 @@ class LocalDeltaStore(TableStore):
 
     def exists(self, name: str) -> bool:
         """True when the folder holds a Delta log."""
-        return (Path(self.location(name)) / "_delta_log").is_dir()
+        return (Path(self.location(name)) / delta_log.LOG).is_dir()
 
     def version(self, name: str) -> int:
         """The table's current version."""
-        return int(self._table(name).version())
+        return int(self._open(name).version())
 
     def read(self, name: str, *, version: int | None = None) -> DataFrame:
-        """Exactly the files of the requested snapshot, read by Spark with the table's schema."""
-        table = self._table(name, version=version)
+        """Exactly the files of the requested snapshot, checked, read by Spark with the table's schema."""
+        table = self._open(name, version=version)
+        files = delta_log.snapshot_files(table)
+        delta_log.check_data_files(name, table.version(), Path(self.location(name)), files)
+        self.read_versions[name] = int(table.version())
         schema = _spark_schema(table)
-        files = table.file_uris()
         if not files:
             from iris_mlops.spark import empty_frame
 
             return empty_frame(self.spark, schema)
-        return self.spark.read.schema(schema).parquet(*files)
+        return self.spark.read.schema(schema).parquet(*table.file_uris())
 
     def history(self, name: str) -> list[TableCommit]:
         """Commits, newest first."""
-        return [_commit(entry) for entry in self._table(name).history()]
+        return [_commit(entry) for entry in self._open(name).history()]
 
     def properties(self, name: str) -> dict[str, str]:
         """Table configuration plus the description under 'comment'."""
-        metadata = self._table(name).metadata()
+        metadata = self._open(name).metadata()
         props = {k: v for k, v in metadata.configuration.items() if v is not None}
         if metadata.description:
             props["comment"] = metadata.description
@@ -79,20 +90,20 @@ class LocalDeltaStore(TableStore):
         folder = self.warehouse / catalog / schema
         if not folder.is_dir():
             return []
-        return sorted(f"{catalog}.{schema}.{p.name}" for p in folder.iterdir() if (p / "_delta_log").is_dir())
+        return sorted(f"{catalog}.{schema}.{p.name}" for p in folder.iterdir() if (p / delta_log.LOG).is_dir())
 
     # -- writes -----------------------------------------------------------------------------------
     def overwrite(self, name: str, df: DataFrame, *, run_id: str, properties: TableProperties | None = None) -> int:
-        """Replace the content (schema must match an existing table)."""
+        """Replace the content (schema must match an existing table); refused if the table changed meanwhile."""
         creating = not self.exists(name)
-        version = self._write(name, df, mode="overwrite", run_id=run_id, operation="overwrite", properties=properties)
+        version = self._write(name, df, run_id=run_id, operation="overwrite", scope=Scope("all"), properties=properties)
         if properties and not creating:
             version = self.set_properties(name, properties, run_id=run_id)
         return version
 
     def append(self, name: str, df: DataFrame, *, run_id: str) -> int:
-        """Add rows."""
-        return self._write(name, df, mode="append", run_id=run_id, operation="append")
+        """Add rows; concurrent appends all land."""
+        return self._write(name, df, run_id=run_id, operation="append", scope=Scope("append"))
 
     def append_records(
         self, name: str, records: Sequence[Mapping[str, Any]], *, schema: StructType, run_id: str
@@ -108,35 +119,34 @@ class LocalDeltaStore(TableStore):
         data = pa.Table.from_pylist([dict(r) for r in records], schema=wanted)
         commit = CommitProperties(custom_metadata={RUN_ID_KEY: run_id, "iris_mlops.operation": "append"})
         write_deltalake(self.location(name), data, mode="append", name=name.split(".")[-1], commit_properties=commit)
-        return self.version(name)
+        return self._landed(name, int(self._open(name).version()))
 
     def merge(self, name: str, df: DataFrame, *, keys: Sequence[str], run_id: str) -> int:
-        """Upsert on keys by rewriting the snapshot: kept rows plus the incoming ones, one commit."""
+        """Upsert on keys: kept rows plus the incoming ones replace the snapshot that was read, in one commit."""
         if not self.exists(name):
-            return self._write(name, df, mode="append", run_id=run_id, operation="merge")
+            return self._write(name, df, run_id=run_id, operation="merge", scope=Scope("append"))
         self._check_schema(name, df)
         current = self.read(name)
         kept = current.join(df.select(*keys).distinct(), on=list(keys), how="left_anti")
-        return self._write(name, kept.unionByName(df), mode="overwrite", run_id=run_id, operation="merge")
+        return self._write(name, kept.unionByName(df), run_id=run_id, operation="merge", scope=Scope("all"))
 
     def replace_where(self, name: str, df: DataFrame, *, column: str, values: Sequence[str], run_id: str) -> int:
-        """Rows of other batches kept, the named batches replaced by `df`, in one commit."""
-        if not self.exists(name):
-            return self._write(name, df, mode="append", run_id=run_id, operation="replace_where")
-        self._check_schema(name, df)
-        kept = self.read(name).filter(~_in(column, values))
-        return self._write(name, kept.unionByName(df), mode="overwrite", run_id=run_id, operation="replace_where")
+        """Replace the rows whose `column` is in `values` by `df`: only files holding such rows are touched."""
+        scope = Scope("replace", column=column, values=tuple(str(v) for v in values))
+        return self._write(name, df, run_id=run_id, operation="replace_where", scope=scope)
 
     def delete_where(self, name: str, *, column: str, values: Sequence[str], run_id: str) -> int:
-        """Rewrite without the named rows, in one commit."""
-        kept = self.read(name).filter(~_in(column, values))
-        return self._write(name, kept, mode="overwrite", run_id=run_id, operation="delete")
+        """Remove the rows whose `column` is in `values`, rewriting only the files that hold them."""
+        if not self.exists(name):
+            raise TableNotFoundError(f"table {name} does not exist (looked in {self.location(name)})")
+        scope = Scope("replace", column=column, values=tuple(str(v) for v in values))
+        return self._write(name, None, run_id=run_id, operation="delete", scope=scope)
 
     def set_properties(self, name: str, properties: TableProperties, *, run_id: str) -> int:
         """Set configuration and description; one metadata commit each when they change."""
         from deltalake import CommitProperties
 
-        table = self._table(name)
+        table = self._open(name)
         wanted = properties.as_dict()
         description = wanted.pop("comment", None)
         commit = CommitProperties(custom_metadata={RUN_ID_KEY: run_id})
@@ -145,7 +155,27 @@ class LocalDeltaStore(TableStore):
             table.alter.set_table_properties(wanted, raise_if_not_exists=False, commit_properties=commit)
         if description and description != table.metadata().description:
             table.alter.set_table_description(description, commit_properties=commit)
-        return self.version(name)
+        return self._landed(name, int(self._open(name).version()))
+
+    # -- maintenance ------------------------------------------------------------------------------
+    def vacuum(self, name: str, *, retain_hours: float = DEFAULT_RETAIN_HOURS,
+               keep_versions: Sequence[int] = ()) -> MaintenanceResult:
+        """Delete files older versions needed (kept: the last `retain_hours` and `keep_versions`) and leftovers."""
+        from iris_mlops.storage.maintenance import local_vacuum
+
+        table = self._open(name)
+        root = Path(self.location(name))
+        leftovers = staging.clean_leftovers(root)
+        deleted = local_vacuum(table, retain_hours=retain_hours, keep_versions=keep_versions)
+        version = self._landed(name, int(self._open(name).version()))
+        return MaintenanceResult(name, version, len(deleted) + len(leftovers), 0, tuple(sorted(keep_versions)))
+
+    def optimize(self, name: str, *, run_id: str) -> MaintenanceResult:
+        """Compact small files into files of about 128 MB (delta-rs `optimize.compact`)."""
+        from iris_mlops.storage.maintenance import local_optimize
+
+        removed, added = local_optimize(self._open(name), run_id=run_id, target_bytes=staging.TARGET_FILE_BYTES)
+        return MaintenanceResult(name, self._landed(name, int(self._open(name).version())), removed, added)
 
     def restore(self, name: str, *, version: int, run_id: str) -> int:
         """delta-rs `DeltaTable.restore`: a new commit re-adding the files of `version`."""
@@ -154,12 +184,18 @@ class LocalDeltaStore(TableStore):
         return DeltaLog(self.warehouse).restore(name, version=version, run_id=run_id)
 
     # -- internals --------------------------------------------------------------------------------
-    def _table(self, name: str, *, version: int | None = None) -> DeltaTable:
+    def _open(self, name: str, *, version: int | None = None) -> DeltaTable:
+        """The table (at `version`), refused as corrupt when its log is damaged."""
         from deltalake import DeltaTable
 
         if not self.exists(name):
             raise TableNotFoundError(f"table {name} does not exist (looked in {self.location(name)})")
-        table = DeltaTable(self.location(name))
+        root = Path(self.location(name))
+        try:
+            table = DeltaTable(str(root))
+        except Exception as exc:  # delta-rs raises its own DeltaError/OSError/... for a log that does not parse
+            raise delta_log.corrupt_from(name, exc, root) from None
+        delta_log.check_log(name, root, int(table.version()))
         if version is not None and version != table.version():
             if not 0 <= version <= table.version():
                 raise TableNotFoundError(f"table {name} has no version {version} (latest is {table.version()})")
@@ -170,70 +206,58 @@ class LocalDeltaStore(TableStore):
         self._require_schema(name, _arrow_schema_of(df))
 
     def _require_schema(self, name: str, found: pa.Schema) -> None:
-        problems = schema_differences(_arrow_schema_of_table(self._table(name)), found)
+        problems = schema_differences(_arrow_schema_of_table(self._open(name)), found)
         if problems:
             raise SchemaMismatchError(f"cannot write to {name}: {'; '.join(problems)}")
+
+    def _landed(self, name: str, version: int) -> int:
+        """Make a commit of ours durable and build later writes on it."""
+        delta_log.make_commit_durable(Path(self.location(name)), version)
+        self.read_versions[name] = version
+        return version
 
     def _write(
         self,
         name: str,
-        df: DataFrame,
+        df: DataFrame | None,
         *,
-        mode: str,
         run_id: str,
         operation: str,
+        scope: Scope,
         properties: TableProperties | None = None,
     ) -> int:
-        from deltalake import CommitProperties
-        from deltalake.transaction import create_table_with_add_actions
+        from iris_mlops.storage.writer import WriteJob
 
         root = Path(self.location(name))
         exists = self.exists(name)
         if exists:
-            self._check_schema(name, df)
-        schema = _arrow_schema_of(df)
-        actions = self._stage_files(df, root)
-        commit = CommitProperties(custom_metadata={RUN_ID_KEY: run_id, "iris_mlops.operation": operation})
-        if exists:
-            self._table(name).create_write_transaction(actions, mode=mode, schema=schema, commit_properties=commit)
-        else:  # the first commit creates the table with its description and delta.* settings
-            config = (properties or TableProperties()).as_dict()
-            description = config.pop("comment", None)
-            # delta-rs refuses keys it does not know at creation (1.6: "Error parsing property"), so
-            # custom properties (primary key, feature_version, ...) follow in a metadata commit.
-            custom = {k: v for k, v in config.items() if not k.startswith("delta.")}
-            create_table_with_add_actions(
-                str(root), _delta_schema(schema), actions, mode="error", name=name.split(".")[-1],
-                description=description, configuration={k: v for k, v in config.items() if k not in custom} or None,
-                commit_properties=commit,
-            )
-            if custom:
-                alter = self._table(name).alter
-                alter.set_table_properties(custom, raise_if_not_exists=False, commit_properties=commit)
-        return self.version(name)
+            staging.clean_leftovers(root)
+            if df is not None:
+                self._check_schema(name, df)
+        base = (self.read_versions.get(name, None) if exists else None)
+        if exists and base is None:
+            base = int(self._open(name).version())
+        job = WriteJob(store=self, name=name, root=root, run_id=run_id, operation=operation, scope=scope)
+        try:
+            version = job.run(df, base=base, properties=properties)
+        except OSError as exc:
+            raise _disk_error(name, exc) from None
+        except Exception as exc:  # Spark's own writers report a full disk as a Java exception
+            if DISK_FULL in str(exc):
+                raise StorageError(f"cannot write table {name}: {DISK_FULL}; nothing was committed") from None
+            raise
+        return self._landed(name, version)
 
-    def _stage_files(self, df: DataFrame, root: Path) -> list[Any]:
-        """Let Spark write Parquet into a staging folder, then move the files in beside the log."""
-        from deltalake.transaction import AddAction
-
-        staging = root / STAGING / uuid.uuid4().hex
-        df.write.mode("error").parquet(str(staging))
-        actions = []
-        now_ms = int(time.time() * 1000)
-        for part in sorted(staging.glob("part-*.parquet")):
-            target = root / f"{uuid.uuid4().hex}-{part.name}"
-            part.rename(target)
-            rows = pq.read_metadata(target).num_rows
-            stats = json.dumps({"numRecords": rows})
-            actions.append(AddAction(target.name, target.stat().st_size, {}, now_ms, True, stats))
-        shutil.rmtree(staging, ignore_errors=True)
-        return actions
+    def _commit_table(self, name: str, version: int | None) -> DeltaTable:
+        return self._open(name, version=version)
 
 
-def _in(column: str, values: Sequence[str]) -> Any:
-    from pyspark.sql import functions
-
-    return functions.col(column).isin(list(values))
+def _disk_error(name: str, exc: OSError) -> Exception:
+    """A refused disk write as one line (full, read-only, no permission); other OS errors unchanged."""
+    if exc.errno not in DISK_ERRORS:
+        return exc
+    where = f" ({exc.filename})" if exc.filename else ""
+    return StorageError(f"cannot write table {name}: {exc.strerror or exc}{where}; nothing was committed")
 
 
 def _arrow_schema_of(df: DataFrame) -> pa.Schema:
@@ -244,12 +268,6 @@ def _arrow_schema_of(df: DataFrame) -> pa.Schema:
 
 def _arrow_schema_of_table(table: DeltaTable) -> pa.Schema:
     return pa.schema(table.schema().to_arrow())
-
-
-def _delta_schema(schema: pa.Schema) -> Any:
-    from deltalake import Schema
-
-    return Schema.from_arrow(schema)
 
 
 def _spark_schema(table: DeltaTable) -> Any:
@@ -291,3 +309,4 @@ def _commit(entry: dict[str, Any]) -> TableCommit:
         run_id=entry.get(RUN_ID_KEY),
         metrics=entry.get("operationMetrics") or {},
     )
+

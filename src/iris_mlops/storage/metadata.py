@@ -62,9 +62,16 @@ class DeltaLog:
         """The delta-rs table at its current version or at `version`."""
         from deltalake import DeltaTable
 
+        from iris_mlops.storage import delta_log
+
         if not self.exists(name):
             raise TableNotFoundError(f"table {name} does not exist (looked in {self.location(name)})")
-        table = DeltaTable(self.location(name))
+        root = Path(self.location(name))
+        try:  # the same integrity checks as LocalDeltaStore: a damaged log is CorruptTableError, not a traceback
+            table = DeltaTable(str(root))
+        except Exception as exc:
+            raise delta_log.corrupt_from(name, exc, root) from None
+        delta_log.check_log(name, root, int(table.version()))
         if version is not None and version != table.version():
             if not 0 <= version <= table.version():
                 raise TableNotFoundError(f"table {name} has no version {version} (latest is {table.version()})")
@@ -120,6 +127,9 @@ class DeltaLog:
             raise TableNotFoundError(f"table {name} has no version {version} (latest is {table.version()})")
         props = CommitProperties(custom_metadata={RUN_ID_KEY: run_id, "iris_mlops.operation": "restore"})
         table.restore(version, commit_properties=props)
+        from iris_mlops.storage import delta_log
+
+        delta_log.make_commit_durable(Path(self.location(name)), int(table.version()))  # as every local write
         return int(table.version())
 
 

@@ -19,8 +19,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.errors import SchemaMismatchError, TableNotFoundError
-from iris_mlops.storage.base import DESCRIPTION_KEY, PRIMARY_KEY_KEY, TableCommit, TableProperties, TableStore
+from iris_mlops.errors import SchemaMismatchError, StorageError, TableNotFoundError
+from iris_mlops.storage.base import (
+    DEFAULT_RETAIN_HOURS,
+    DESCRIPTION_KEY,
+    PRIMARY_KEY_KEY,
+    MaintenanceResult,
+    TableCommit,
+    TableProperties,
+    TableStore,
+)
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
@@ -157,6 +165,38 @@ class SparkDeltaStore(TableStore):
             self._add_primary_key(name, properties.primary_key)
         return self.version(name)
 
+    # -- maintenance ------------------------------------------------------------------------------
+    def vacuum(self, name: str, *, retain_hours: float = DEFAULT_RETAIN_HOURS,
+               keep_versions: Sequence[int] = ()) -> MaintenanceResult:
+        """`VACUUM ... RETAIN n HOURS`, n stretched back to the oldest version in `keep_versions`."""
+        from iris_mlops.storage import spark_maintenance as sm
+
+        self._require(name)
+        hours = sm.protected_retention(self.history(name), retain_hours=retain_hours, keep_versions=keep_versions)
+        removed: int | None = None
+        try:
+            sm.sql_vacuum(self.spark, quote_name(name), hours)
+        except Exception as exc:
+            from iris_mlops.storage.maintenance import local_vacuum
+
+            self._maintenance_fallback(name, "VACUUM", exc)
+            removed = len(local_vacuum(self._log_table(name), retain_hours=hours, keep_versions=keep_versions))
+        return MaintenanceResult(name, self.version(name), removed, 0, tuple(sorted(keep_versions)))
+
+    def optimize(self, name: str, *, run_id: str) -> MaintenanceResult:
+        """`OPTIMIZE` (bin-packing compaction); delta-rs compaction on engines without it."""
+        from iris_mlops.storage import spark_maintenance as sm
+
+        self._require(name)
+        try:
+            removed, added = sm.sql_optimize(self.spark, quote_name(name))
+        except Exception as exc:
+            from iris_mlops.storage.maintenance import local_optimize
+
+            self._maintenance_fallback(name, "OPTIMIZE", exc)
+            removed, added = local_optimize(self._log_table(name), run_id=run_id, target_bytes=128 << 20)
+        return MaintenanceResult(name, self.version(name), removed, added)
+
     # -- internals --------------------------------------------------------------------------------
     def restore(self, name: str, *, version: int, run_id: str) -> int:
         """`RESTORE TABLE ... TO VERSION AS OF` (the run id goes to the commit's user metadata)."""
@@ -215,6 +255,13 @@ class SparkDeltaStore(TableStore):
 
     def _use_log(self) -> bool:
         return bool(self.metadata_from_log)
+
+    def _maintenance_fallback(self, name: str, statement: str, exc: Exception) -> None:
+        """Use delta-rs where the engine lacks the statement; else one line (e.g. Databricks' retention check)."""
+        try:
+            self._fall_back_to_log(exc)
+        except Exception:
+            raise StorageError(f"{statement} {name} failed: {_first_line(exc)}") from None
 
     def _fall_back_to_log(self, exc: Exception) -> None:
         """Switch to the Delta log when the engine lacks DESCRIBE HISTORY/DETAIL; re-raise when that is impossible."""

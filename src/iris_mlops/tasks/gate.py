@@ -106,4 +106,14 @@ def publish(ctx: TaskContext, checkpoints: Sequence[Checkpoint], results: Sequen
         out = with_report(checkpoints, results, str(path))
     for event in events(checkpoints, out):
         dispatch(event)
+    _alert(ctx, checkpoints, out)
     return out
+
+
+def _alert(ctx: TaskContext, checkpoints: Sequence[Checkpoint], results: Sequence[SuiteResult]) -> None:
+    """The `notify` action's alert (docs/alerts.md): one message for the failed expectations at `notify_on` levels."""
+    from iris_mlops.tasks.alerts import notify_quality
+
+    chosen = [(r, c.notify_on) for c, r in zip(checkpoints, results, strict=True) if c.has("notify")]
+    if chosen:
+        notify_quality(ctx, chosen)

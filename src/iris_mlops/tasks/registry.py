@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from iris_mlops.errors import ConfigError
-from iris_mlops.tasks import automl, eda_benchmark, features, medallion, quality, training
+from iris_mlops.tasks import automl, eda_benchmark, features, medallion, notify_failure, quality, serving, training
 from iris_mlops.tasks.command import Task
 
 # In pipeline order; each entry is a `@task`-decorated run function.
@@ -18,8 +18,10 @@ TASKS: tuple[Task[Any, Any], ...] = (
     quality.run_data_quality,
     features.run_feature_store,
     training.run_train,
+    serving.run_deploy_serving,
     automl.run_automl_task,
     eda_benchmark.run_eda_benchmark,
+    notify_failure.run_notify_failure,
 )
 
 

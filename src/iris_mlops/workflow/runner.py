@@ -272,6 +272,8 @@ def execute_job(
     if page is not None:
         reporter.progress(f"[workflow] run summary: {page}  (iris-mlops report --open)")
     reporter.summary(result)
+    if result.state is RunState.FAILED and not _alerts_itself(job, selected):
+        _alert_failure(result, env=settings.env, page=page)
     return result
 
 
@@ -288,6 +290,23 @@ def _write_summary(
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         reporter.progress(f"[workflow] run summary not written ({type(exc).__name__}: {first}); see the log file")
         return None
+
+
+def _alerts_itself(job: Job, selected: Sequence[str]) -> bool:
+    """True when the run has its own notify-failure task (run_if AT_LEAST_ONE_FAILED), which alerts instead."""
+    from iris_mlops.tasks.registry import get_task
+
+    script = get_task("notify-failure").console_script
+    return any(t.key in selected and t.entry_point == script for t in job.tasks)
+
+
+def _alert_failure(result: RunResult, *, env: str, page: Path | None) -> None:
+    """The end-of-run hook: a critical alert naming the failed tasks (docs/alerts.md); it never raises."""
+    from iris_mlops.tasks.alerts import alert_failed_local_run
+
+    failed = [t.key for t in result.tasks if t.status is Status.FAILED]
+    alert_failed_local_run(job=result.job, env=env, run_id=result.run_id, failed_tasks=failed,
+                           links={"Run summary": str(page)} if page else None)
 
 
 def run_job(job_name: str, *, env: str | None = None, only: Sequence[str] | str | None = None,

@@ -1,0 +1,1 @@
+"""Online serving (the MLflow scoring protocol over HTTP) and A/B testing of champion against challenger."""
