@@ -124,6 +124,7 @@ def test_silver_processes_only_new_or_replaced_batches(spark, home: Path, tmp_pa
     assert json.loads(capsys.readouterr().out)["batches"] == [new_batch]
     assert (_count(spark, "silver"), _count(spark, "quarantine")) == (152, 2)
     assert run_task("bronze", ["--source", str(small)]) == 0  # replaced: processed again, nothing doubled
+    assert capsys.readouterr().out.startswith("bronze: table local.iris.iris_bronze, version ")  # its summary
     assert run_task("silver", ["--all", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["batches"]) == 2
     assert (_count(spark, "silver"), _count(spark, "quarantine")) == (152, 2)
