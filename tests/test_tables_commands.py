@@ -146,3 +146,6 @@ def test_metadata_commands_answer_without_spark(warehouse: Path, monkeypatch: py
     for command in (["list"], ["show", "iris_silver"], ["history", "iris_silver"], ["head", "iris_silver"]):
         result = invoke(*command)
         assert result.exit_code == 0, (command, result.output)
+    for command in (["batches", "list"], ["quarantine"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 0, (command, result.output)
