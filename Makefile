@@ -89,7 +89,8 @@ DATABRICKS_INSTALL := curl -fsSL https://raw.githubusercontent.com/databricks/se
 IRIS := $(VENV)/bin/iris-mlops
 DRY_RUN ?=
 .PHONY: install-databricks validate deploy test-auth run_workflow run_bronze run_silver run_gold training_job \
-	run_data_quality run_feature_store run_pipeline_sequence run_automl run_eda_benchmark
+	run_data_quality run_feature_store run_pipeline_sequence run_automl run_eda_benchmark run_mlops_full \
+	run_monitoring run_advanced_monitoring
 
 # $(call sh,COMMAND): print COMMAND, then run it unless DRY_RUN is set.
 sh = echo '+ $(1)'$(if $(DRY_RUN),, && $(1))
@@ -110,9 +111,9 @@ install-databricks: ## Install the Databricks CLI with Databricks' official inst
 	@if [ -z "$(DRY_RUN)" ] && command -v $(DATABRICKS) >/dev/null 2>&1; then $(DATABRICKS) --version; \
 	else $(call sh,$(DATABRICKS_INSTALL)); fi
 
-validate: $(if $(DRY_RUN),,$(if $(filter local,$(TARGET)),build)) ## Check the bundle against a freshly built wheel (TARGET=local: schema + cross-references, no workspace)
+validate: $(if $(DRY_RUN),,build) ## Check the bundle against a freshly built wheel: offline (schema + cross-references) for TARGET, then the CLI for dev|staging|prod
 	@$(check_target) && if [ '$(TARGET)' = local ]; then $(call sh,$(IRIS) workflow validate); \
-	else $(call bundle,validate); fi
+	else $(call sh,$(IRIS) workflow validate --target $(TARGET)) && $(call bundle,validate); fi
 
 deploy: ## Build the wheel and deploy the bundle to TARGET=dev|staging|prod
 	@$(check_target) && if [ '$(TARGET)' = local ]; then \
@@ -148,6 +149,24 @@ run_automl: $(local_deps) ## Run the automl job (six model families, winner thro
 
 run_eda_benchmark: $(local_deps) ## Run the eda_benchmark job (ten-model benchmark and the EDA report)
 	@$(call job,eda_benchmark)
+
+run_mlops_full: $(local_deps) ## Run the mlops_full job (the whole chain: layers, quality, features, train, automl, eda-benchmark)
+	@$(call job,mlops_full)
+
+run_monitoring: $(local_deps) ## Run the monitoring job (drift, performance, quality, volume, freshness of new batches)
+	@$(call job,monitoring)
+
+# BATCH=path ingests that file; without it a simulated batch (KIND=mean-shift COLUMN=sepal_width SEVERITY=1.0).
+KIND ?= mean-shift
+COLUMN ?= sepal_width
+SEVERITY ?= 1.0
+BATCH ?=
+MONITOR_OUT ?= .iris_mlops/monitor-result.json
+ADVANCED_BATCH = $(if $(BATCH),$(BATCH),.iris_mlops/simulated-$(KIND).csv)
+run_advanced_monitoring: $(local_deps) ## Ingest a batch (BATCH=file, or a simulated KIND), run silver and the monitor, print the findings
+	@$(if $(BATCH),true,$(call sh,$(IRIS) simulate --kind $(KIND) --column $(COLUMN) --severity $(SEVERITY) --out $(ADVANCED_BATCH)))
+	@$(call sh,$(IRIS) bronze --source $(ADVANCED_BATCH)) && $(call sh,$(IRIS) silver) && \
+	$(call sh,$(IRIS) monitor --json > $(MONITOR_OUT)) && $(call sh,$(PY) scripts/print_monitor_findings.py $(MONITOR_OUT))
 
 run_pipeline_sequence: $(local_deps) ## Run the one-task jobs one after another: bronze, silver, gold, feature_store, training
 	@$(call job,bronze) && $(call job,silver) && $(call job,gold) && $(call job,feature_store) && $(call job,training)

@@ -119,3 +119,24 @@ def test_config_show_bad_environment_is_one_line_error() -> None:
     assert result.stderr.strip().splitlines() == [
         "error: unknown environment 'nope': choose one of local, dev, staging, prod"
     ]
+
+
+def test_files_dir_is_the_home_locally_and_the_schema_volume_on_databricks(home: Path) -> None:
+    local = load_settings("local", environ={"IRIS_MLOPS_HOME": str(home)})
+    assert local.reports_dir == home.resolve() / "reports"
+    remote = load_settings("staging", overrides={"schema": "mlops"}, environ={"IRIS_MLOPS_VOLUME": "run_files"})
+    assert remote.files_dir == Path("/Volumes/iris_staging/mlops/run_files")
+    assert remote.reports_dir == remote.files_dir / "reports"
+    assert not str(remote.reports_dir).startswith(str(Path.cwd()))  # never next to a job's working directory
+
+
+def test_load_settings_rejects_a_volume_name_needing_quotes() -> None:
+    with pytest.raises(ConfigError, match="invalid catalog/schema/volume name 'my-files'"):
+        load_settings("dev", environ={"IRIS_MLOPS_VOLUME": "my-files"})
+
+
+def test_experiment_name_fills_in_the_schema_per_person() -> None:
+    ada = load_settings("dev", overrides={"schema": "dev_ada"}, environ={})
+    bob = load_settings("dev", overrides={"schema": "dev_bob"}, environ={})
+    assert (ada.experiment_name, bob.experiment_name) == ("/Shared/iris-mlops-dev_ada", "/Shared/iris-mlops-dev_bob")
+    assert load_settings("prod", environ={}).experiment_name == "/Shared/iris-mlops-prod"

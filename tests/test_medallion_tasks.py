@@ -199,3 +199,27 @@ def test_batches_list_and_delete(spark, home: Path, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["batches", "delete", "ffffffff"])
     assert missing.exit_code == 1
     assert "no batch 'ffffffff'" in missing.stderr
+
+
+# A typical batch's size (the bronze suite's row-count rule), written the European way.
+EUROPEAN = "sepal_length;sepal_width;petal_length;petal_width;species\n" + (
+    "5,1;3,5;1,4;0,2;setosa\n6,3;2,9;5,6;1,8;virginica\n" * 60
+)
+
+
+def test_bronze_reads_a_european_csv_as_numbers_and_leaves_no_staged_parts(spark, home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "european.csv"
+    path.write_text(EUROPEAN, encoding="utf-8")
+    assert run_task("bronze", ["--source", str(path)]) == 0
+    assert run_task("silver", []) == 0
+    assert (_count(spark, "silver"), _count(spark, "quarantine")) == (120, 0)
+    staging = load_settings().staging_dir
+    assert not staging.exists() or not any(staging.iterdir())
+
+
+def test_bronze_csv_options_force_the_separator_and_decimal_mark(spark, home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pipes.csv"
+    path.write_text(EUROPEAN.replace(";", "|"), encoding="utf-8")
+    assert run_task("bronze", ["--source", str(path), "--csv-sep", "|", "--csv-decimal", ","]) == 0
+    assert run_task("silver", []) == 0
+    assert (_count(spark, "silver"), _count(spark, "quarantine")) == (120, 0)

@@ -41,17 +41,20 @@ def job(job_id: int, key: str, target: str, creator: str = "ada@example.com") ->
 
 
 def run_state(
-    life_cycle: str, result: str | None = None, tasks: dict[str, tuple[str, str | None]] | None = None
+    state: str, code: str | None = None, tasks: dict[str, tuple[str, str | None]] | None = None
 ) -> dict[str, Any]:
-    def state(lc: str, rs: str | None) -> dict[str, Any]:
-        return {"life_cycle_state": lc, **({"result_state": rs} if rs else {}), "state_message": ""}
+    """A Jobs API 2.2 run carrying only `status` (state + termination code), not the deprecated `state`."""
+
+    def status(st: str, cd: str | None) -> dict[str, Any]:
+        details = {"termination_details": {"code": cd, "type": "SUCCESS" if cd == "SUCCESS" else "CLIENT_ERROR"}}
+        return {"state": st, **(details if cd else {})}
 
     return {
         "run_id": 77,
         "run_page_url": "https://example/run/77",
-        "state": state(life_cycle, result),
+        "status": status(state, code),
         "tasks": [
-            {"task_key": key, "run_id": 100 + i, "state": state(*value)}
+            {"task_key": key, "run_id": 100 + i, "status": status(*value)}
             for i, (key, value) in enumerate((tasks or {}).items())
         ],
     }
@@ -134,11 +137,39 @@ def test_run_job_waits_and_shows_task_states(workspace: HTTPServer) -> None:
 def test_run_job_failed_run_exits_non_zero(workspace: HTTPServer) -> None:
     serve_jobs(workspace, [job(5, "bronze", "prod")])
     workspace.expect_request("/api/2.2/jobs/run-now", method="POST").respond_with_json({"run_id": 77})
-    failed = run_state("TERMINATED", "FAILED", tasks={"bronze": ("TERMINATED", "FAILED")})
+    failed = run_state("TERMINATED", "RUN_EXECUTION_ERROR", tasks={"bronze": ("TERMINATED", "RUN_EXECUTION_ERROR")})
     workspace.expect_request("/api/2.2/jobs/runs/get").respond_with_json(failed)
     result = invoke("run-job", "bronze", "-t", "prod", "--wait", "--poll-seconds", "0")
     assert result.exit_code == 1
-    assert "bronze: TERMINATED FAILED" in result.output and "run 77: FAILED" in result.output
+    assert "bronze: TERMINATED RUN_EXECUTION_ERROR" in result.output and "run 77: RUN_EXECUTION_ERROR" in result.output
+
+
+PARTIAL_TASKS = {"bronze": ("TERMINATED", "SUCCESS"), "data-quality": ("TERMINATED", "RUN_EXECUTION_ERROR")}
+
+
+@pytest.mark.parametrize(("flags", "exit_code"), [((), 1), (("--allow-partial",), 0)])
+def test_run_job_success_with_failures_fails_unless_allowed(
+    workspace: HTTPServer, flags: tuple[str, ...], exit_code: int
+) -> None:
+    serve_jobs(workspace, [job(5, "iris_workflow", "staging")])
+    workspace.expect_request("/api/2.2/jobs/run-now", method="POST").respond_with_json({"run_id": 77})
+    partial = run_state("TERMINATED", "SUCCESS_WITH_FAILURES", tasks=PARTIAL_TASKS)
+    workspace.expect_request("/api/2.2/jobs/runs/get").respond_with_json(partial)
+    result = invoke("run-job", "iris_workflow", "-t", "staging", "--wait", "--poll-seconds", "0", *flags)
+    assert result.exit_code == exit_code, result.output
+    assert "run 77: SUCCESS_WITH_FAILURES" in result.output
+    assert "tasks that did not succeed: data-quality;" in result.output
+
+
+def test_run_job_reads_status_not_the_deprecated_state(workspace: HTTPServer) -> None:
+    serve_jobs(workspace, [job(5, "gold", "prod")])
+    workspace.expect_request("/api/2.2/jobs/run-now", method="POST").respond_with_json({"run_id": 77})
+    # The deprecated `state` claims success; `status` says the run failed: status wins.
+    run = run_state("TERMINATED", "RUN_EXECUTION_ERROR", tasks={"gold": ("TERMINATED", "RUN_EXECUTION_ERROR")})
+    run["state"] = {"life_cycle_state": "TERMINATED", "result_state": "SUCCESS", "state_message": ""}
+    workspace.expect_request("/api/2.2/jobs/runs/get").respond_with_json(run)
+    result = invoke("run-job", "gold", "-t", "prod", "--wait", "--poll-seconds", "0")
+    assert result.exit_code == 1 and "run 77: RUN_EXECUTION_ERROR" in result.output
 
 
 def test_run_job_without_wait_returns_after_start(workspace: HTTPServer) -> None:

@@ -11,6 +11,7 @@ from iris_mlops.commands import config as config_commands
 from iris_mlops.commands import models as models_commands
 from iris_mlops.commands import quality as quality_commands
 from iris_mlops.commands import serving as serving_commands
+from iris_mlops.commands import simulate as simulate_commands
 from iris_mlops.commands import tables as tables_commands
 from iris_mlops.commands import workflow as workflow_commands
 from iris_mlops.commands import workspace as workspace_commands
@@ -97,6 +98,7 @@ app.add_typer(workspace_commands.app, name="workspace")
 app.add_typer(batches_commands.app, name="batches")
 app.add_typer(tables_commands.app, name="tables")
 app.command("serve")(serving_commands.serve)
+app.command("simulate")(simulate_commands.simulate)
 app.add_typer(serving_commands.app, name="ab")
 app.add_typer(alerts_commands.app, name="alerts")
 

@@ -51,6 +51,9 @@ class TablesConfig(Frozen):
     dq_results: str = "dq_results"
     predictions: str = "iris_predictions"
     alerts: str = "alerts"
+    monitor_profile_metrics: str = "monitor_profile_metrics"
+    monitor_drift_metrics: str = "monitor_drift_metrics"
+    monitor_runs: str = "monitor_runs"
 
     @field_validator("*")
     @classmethod
@@ -304,6 +307,59 @@ class AlertsConfig(Frozen):
         raise ConfigError(f"no alert channel {name!r}: configured are {', '.join(c.name for c in self.channels)}")
 
 
+DRIFT_TESTS = ("ks", "chi_square", "psi", "wasserstein", "jensenshannon")
+DriftTest = Literal["ks", "chi_square", "psi", "wasserstein", "jensenshannon"]
+
+
+class ColumnTestConfig(Frozen):
+    """A per-column override of the drift test and its threshold (p-value for ks/chi_square, else a distance)."""
+
+    test: DriftTest
+    threshold: float = Field(gt=0)
+
+
+class MonitoringConfig(Frozen):
+    """The monitor: drift test choice and thresholds, noise correction, performance, quality and volume rules.
+
+    The default test per column follows Evidently's DataDriftPreset (docs/monitoring.md, "Choosing a test").
+    """
+
+    small_reference_rows: int = Field(default=1000, ge=1)  # up to this many reference rows: KS / chi-square
+    categorical_max_distinct: int = Field(default=5, ge=1)  # numbers with at most this many values count as classes
+    ks_threshold: float = Field(default=0.05, gt=0, lt=1)  # drift when p <= threshold
+    chi_square_threshold: float = Field(default=0.05, gt=0, lt=1)  # drift when p < threshold
+    wasserstein_threshold: float = Field(default=0.1, gt=0)  # normed by the reference std; drift when >=
+    jensenshannon_threshold: float = Field(default=0.1, gt=0, le=1)
+    psi_threshold: float = Field(default=0.1, gt=0)
+    bins: int = Field(default=30, ge=2, le=200)
+    drift_share: float = Field(default=0.5, gt=0, le=1)
+    share_columns: tuple[str, ...] = (*MEASUREMENTS, "species")  # the columns whose drift counts in the share
+    columns: dict[str, ColumnTestConfig] = Field(default_factory=dict)
+    # A column drifts only when its statistic also exceeds this quantile of the statistic between the reference
+    # and bootstrap resamples of it of the current window's size (its own sampling noise); 0 turns it off.
+    noise_quantile: float = Field(default=0.995, ge=0, lt=1)
+    noise_resamples: int = Field(default=400, ge=10)
+    seed: int = 42
+    exact_row_limit: int = Field(default=5000, ge=0)  # windows up to this many rows collect sorted values
+    performance_margin: float | None = Field(default=None, ge=0, lt=1)  # None: training.promotion_margin
+    degraded_windows: int = Field(default=2, ge=1)  # k: an alert needs k of the last n windows degraded
+    window_history: int = Field(default=3, ge=1)  # n
+    outlier_z: float = Field(default=3.0, gt=0)
+    max_outlier_share: float = Field(default=0.05, ge=0, le=1)
+    max_null_share: float = Field(default=0.0, ge=0, le=1)
+    max_class_ratio: float = Field(default=3.0, ge=1)  # largest / smallest class share
+    volume_tolerance: float = Field(default=0.5, gt=0)  # relative distance from the median of past windows
+    volume_history: int = Field(default=7, ge=1)
+    freshness_hours: float = Field(default=36.0, gt=0)
+    report: bool = True
+
+    @model_validator(mode="after")
+    def _k_of_n(self) -> MonitoringConfig:
+        if self.degraded_windows > self.window_history:
+            raise ValueError(f"degraded_windows {self.degraded_windows} exceeds window_history {self.window_history}")
+        return self
+
+
 class Settings(Frozen):
     """The resolved configuration of one environment."""
 
@@ -325,11 +381,14 @@ class Settings(Frozen):
     serving: ServingConfig = ServingConfig()
     ab: AbConfig = AbConfig()
     alerts: AlertsConfig = AlertsConfig()
+    # Unity Catalog volume in catalog.schema for the files tasks write on Databricks (the bundle's `volume` variable).
+    volume: str = "files"
+    monitoring: MonitoringConfig = MonitoringConfig()
 
-    @field_validator("catalog", "schema_name")
+    @field_validator("catalog", "schema_name", "volume")
     @classmethod
     def _identifier(cls, value: str) -> str:
-        return validate_identifier(value, what="catalog/schema")
+        return validate_identifier(value, what="catalog/schema/volume")
 
     def table(self, key: str) -> str:
         """Three-level name of the table configured under `key` (e.g. 'silver')."""
@@ -354,8 +413,26 @@ class Settings(Frozen):
         return self.mlflow.model_name
 
     @property
+    def files_dir(self) -> Path:
+        """Where tasks write files: $IRIS_MLOPS_HOME locally, the schema's volume on Databricks (never the cwd)."""
+        if self.store == "spark_delta":
+            return Path("/Volumes") / self.catalog / self.schema_name / self.volume
+        return self.home
+
+    @property
     def reports_dir(self) -> Path:
-        return self.home / "reports"
+        """Quality and EDA reports and the benchmark leaderboard."""
+        return self.files_dir / "reports"
+
+    @property
+    def experiment_name(self) -> str:
+        """`mlflow.experiment` with {catalog} and {schema} filled in: one experiment per dev schema (per person)."""
+        return self.mlflow.experiment.replace("{catalog}", self.catalog).replace("{schema}", self.schema_name)
+
+    @property
+    def staging_dir(self) -> Path:
+        """Where bronze stages a source's Parquet parts before Spark writes them into the table."""
+        return self.files_dir / "staging"
 
 
 def conf_dir() -> Path:

@@ -253,3 +253,96 @@ def _alerts() -> StructType:
         StructField(RUN_ID, text, False),
         StructField("sent_at", TimestampType(), False),
     ])
+
+
+# ---- monitor_profile_metrics, monitor_drift_metrics, monitor_runs (the monitor; shaped like Lakehouse Monitoring) --
+MONITOR_LOG_TYPES = ("INPUT", "BASELINE")  # a monitored window, or the champion's training rows
+DRIFT_TYPES = ("BASELINE", "CONSECUTIVE")
+MONITOR_STATUSES = ("OK", "WARN", "ALERT", "SKIPPED")
+TABLE_ROW = ":table"  # column_name of the table-level row, as Lakehouse Monitoring names it
+
+
+def _window_type() -> StructType:
+    from pyspark.sql.types import StructField, StructType, TimestampType
+
+    return StructType([StructField("start", TimestampType(), True), StructField("end", TimestampType(), True)])
+
+
+def _test_type() -> StructType:
+    from pyspark.sql.types import DoubleType, StructField, StructType
+
+    return StructType([StructField("statistic", DoubleType(), True), StructField("pvalue", DoubleType(), True)])
+
+
+@spark_schema("MONITOR_PROFILE_METRICS_SCHEMA")
+def _monitor_profile_metrics() -> StructType:
+    """One row per window, column and slice; histograms on the reference's bins; sorted values for small windows."""
+    from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
+
+    text, real, whole = StringType(), DoubleType(), LongType()
+    items = ArrayType(StructType([StructField("item", text, True), StructField("count", whole, True)]), True)
+    histogram = StructType([StructField("edges", ArrayType(real, True), True),
+                            StructField("counts", ArrayType(whole, True), True),
+                            StructField("tail_sums", ArrayType(real, True), True)])
+    return StructType([
+        StructField("window", _window_type(), True), StructField("window_id", text, False),
+        StructField("granularity", text, False), StructField("log_type", text, False),
+        StructField(MODEL_VERSION, text, True), StructField("slice_key", text, True),
+        StructField("slice_value", text, True), StructField("column_name", text, False),
+        StructField("data_type", text, True), StructField("count", whole, True), StructField("num_nulls", whole, True),
+        StructField("percent_null", real, True), StructField("avg", real, True), StructField("stddev", real, True),
+        StructField("min", real, True), StructField("max", real, True), StructField("distinct_count", whole, True),
+        StructField("num_outliers", whole, True), StructField("frequent_items", items, True),
+        StructField("histogram", histogram, True), StructField("sorted_values", ArrayType(real, True), True),
+        StructField("source", text, True), StructField(RUN_ID, text, False),
+    ])
+
+
+@spark_schema("MONITOR_DRIFT_METRICS_SCHEMA")
+def _monitor_drift_metrics() -> StructType:
+    """One row per window, column and drift type, with every statistic and the chosen test's verdict."""
+    from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
+
+    text, real = StringType(), DoubleType()
+    return StructType([
+        StructField("window", _window_type(), True), StructField("window_cmp", _window_type(), True),
+        StructField("window_id", text, False), StructField("granularity", text, False),
+        StructField("drift_type", text, False), StructField(MODEL_VERSION, text, True),
+        StructField("slice_key", text, True), StructField("slice_value", text, True),
+        StructField("column_name", text, False), StructField("data_type", text, True),
+        StructField("ks_test", _test_type(), True), StructField("chi_squared_test", _test_type(), True),
+        StructField("js_distance", real, True), StructField("wasserstein_distance", real, True),
+        StructField("population_stability_index", real, True), StructField("count_delta", real, True),
+        StructField("avg_delta", real, True), StructField("percent_null_delta", real, True),
+        StructField("test", text, True), StructField("score", real, True), StructField("threshold", real, True),
+        StructField("noise_threshold", real, True), StructField("drifted", BooleanType(), False),
+        StructField("counted_in_share", BooleanType(), False), StructField(RUN_ID, text, False),
+    ])
+
+
+@spark_schema("MONITOR_RUNS_SCHEMA")
+def _monitor_runs() -> StructType:
+    """One row per monitor run: the window (batches), the status, the findings as JSON, the report's location."""
+    from pyspark.sql.types import (
+        ArrayType,
+        BooleanType,
+        DoubleType,
+        LongType,
+        StringType,
+        StructField,
+        StructType,
+        TimestampType,
+    )
+
+    text = StringType()
+    return StructType([
+        StructField(RUN_ID, text, False), StructField("window", _window_type(), True),
+        StructField("window_id", text, False), StructField("batches", ArrayType(text, True), True),
+        StructField("source_table", text, True), StructField("source_version", LongType(), True),
+        StructField("rows", LongType(), False), StructField(MODEL_NAME, text, True),
+        StructField(MODEL_VERSION, text, True), StructField("reference", text, True),
+        StructField("status", text, False), StructField("reason", text, True),
+        StructField("dataset_drift", BooleanType(), True), StructField("drift_share", DoubleType(), True),
+        StructField("performance", text, True), StructField("findings", text, False),
+        StructField("report_location", text, True), StructField("created_at", TimestampType(), False),
+    ])

@@ -108,12 +108,11 @@ def test_bundle_defines_the_issue_jobs(document: dict[str, Any]) -> None:
 def test_bundle_targets_match_conf(document: dict[str, Any], target: str) -> None:
     settings = load_settings(target, environ={})
     variables = document["targets"][target]["variables"]
-    assert (variables["catalog"], variables["schema"]) == (settings.catalog, settings.schema_name)
-    owned = document["targets"][target].get("resources", {})
-    if owned:
-        experiment = owned["experiments"]["iris_experiment"]["name"].replace("${bundle.target}", target)
-        assert experiment == settings.mlflow.experiment
-        assert owned["registered_models"]["iris_classifier"]["name"] == settings.mlflow.model_name
+    assert variables["catalog"] == settings.catalog
+    # dev: one schema per person (conf/dev.yml has none); staging and prod: the schema conf names.
+    expected = "dev_${workspace.current_user.short_name}" if target == "dev" else settings.schema_name
+    assert variables["schema"] == expected
+    assert document["variables"]["volume"]["default"] == settings.volume
 
 
 def test_bundle_modes_and_production_targets(document: dict[str, Any]) -> None:
@@ -121,8 +120,34 @@ def test_bundle_modes_and_production_targets(document: dict[str, Any]) -> None:
     assert targets["dev"]["mode"] == "development" and targets["dev"]["default"] is True
     for name in ("staging", "prod"):
         assert targets[name]["mode"] == "production"
-        assert targets[name]["workspace"]["root_path"].startswith("/Workspace/Shared/")
+        root_path = targets[name]["workspace"]["root_path"]
+        assert root_path.startswith("/Workspace/Users/${workspace.current_user.userName}/")
         assert targets[name]["run_as"] and targets[name]["permissions"]
+
+
+def test_mlops_full_runs_the_whole_chain(document: dict[str, Any]) -> None:
+    job = bundle_jobs(document)["mlops_full"]
+    graph = {t["task_key"]: [d["task_key"] for d in t.get("depends_on", [])] for t in job["tasks"]}
+    assert graph == {
+        "bronze": [],
+        "silver": ["bronze"],
+        "gold": ["silver"],
+        "data-quality": ["feature-store"],
+        "feature-store": ["gold"],
+        "train": ["feature-store"],
+        "automl": ["train"],  # both move the model's aliases: never side by side
+        "eda-benchmark": ["feature-store"],
+    }
+    assert "schedule" not in job and job["tags"]["iris_mlops_job"] == "mlops_full"
+
+
+def test_every_wheel_task_gets_schema_and_git_commit(document: dict[str, Any]) -> None:
+    for key, job in bundle_jobs(document).items():
+        for task in job["tasks"]:
+            params = task["python_wheel_task"]["parameters"]
+            pairs = dict(zip(params[::2], params[1::2], strict=True))
+            assert pairs["--schema"] == "${var.schema}", (key, task["task_key"])
+            assert pairs["--git-commit"] == "${bundle.git.commit}", (key, task["task_key"])
 
 
 def _set(node: dict[str, Any], path: str, value: Any) -> None:
@@ -146,7 +171,7 @@ BREAKAGES: dict[str, list[tuple[str, Any]]] = {
     "cron": [(f"{WORKFLOW}/schedule/quartz_cron_expression", "0 2 * * *")],
     "task_key": [(f"{WORKFLOW}/tasks/7/task_key", "serving")],
     "tags": [(f"{WORKFLOW}/tags/iris_mlops_job", "workflow")],
-    "dynamic": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/7", "{{job.runid}}")],
+    "dynamic": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/9", "{{job.runid}}")],
     "package_name": [(f"{WORKFLOW}/tasks/1/python_wheel_task/package_name", "iris")],
 }
 

@@ -52,16 +52,39 @@ def test_checks_fail_on_a_broken_workflow(tmp_path: Path) -> None:
 def test_workflows_pin_actions_and_drop_permissions(path: Path) -> None:
     text = path.read_text()
     for action in re.findall(r"uses:\s*(\S+)", text):
-        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{action} is not pinned to a commit"
+        # Actions by commit; a reusable workflow of this repository runs from the caller's own commit.
+        pinned = re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action)
+        assert pinned or re.fullmatch(r"\./\.github/workflows/[\w.-]+\.yml", action), f"{action} is not pinned"
     assert yaml.safe_load(text)["permissions"] == {}
+
+
+def test_setup_cli_pin_is_the_release_whose_schema_the_tests_use() -> None:
+    """One pin everywhere: v1.13.0, the CLI release of the bundle schema in ../shared/databricks (SOURCE.txt)."""
+    pins = set()
+    for path in WORKFLOWS:
+        pins |= set(re.findall(r"uses: databricks/setup-cli@([0-9a-f]{40}) # (v[\d.]+)", path.read_text()))
+    assert pins == {("6bb7075f85b326f8b9ce160933dfe9bcd63c8121", "v1.13.0")}
+    assert "could not be checked" in (ROOT / ".github/workflows/cd.yml").read_text()
 
 
 def test_ci_and_cd_triggers_and_targets() -> None:
     ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
     cd = yaml.safe_load((ROOT / ".github/workflows/cd.yml").read_text())
-    assert set(ci[True]) == {"push", "pull_request"}  # PyYAML reads the `on` key as True
+    assert set(ci[True]) == {"pull_request", "workflow_call"}  # PyYAML reads the `on` key as True
     assert ci["jobs"]["bundle-validate"]["strategy"]["matrix"]["target"] == ["dev", "staging", "prod"]
     assert cd[True]["push"] == {"branches": ["main"], "tags": ["v*"]}
+    assert cd[True]["workflow_dispatch"]["inputs"]["target"]["options"] == ["dev", "staging", "prod"]
     assert "'prod' || 'staging'" in cd["jobs"]["deploy"]["environment"]
     for workflow in (ci, cd):
         assert workflow["jobs"]["notify"]["if"].startswith("failure()")
+
+
+def test_cd_deploys_only_after_ci_passed_on_the_same_commit() -> None:
+    cd = yaml.safe_load((ROOT / ".github/workflows/cd.yml").read_text())
+    # Every trigger (branch, tag, manual) runs CI from the caller's commit first; deploy needs it to succeed.
+    assert cd["jobs"]["ci"]["uses"] == "./.github/workflows/ci.yml"
+    assert cd["jobs"]["deploy"]["needs"] == ["ci"] and "if" not in cd["jobs"]["deploy"]
+    steps = cd["jobs"]["deploy"]["steps"]
+    check = next(i for i, s in enumerate(steps) if "check_cd_vars.py" in s.get("run", ""))
+    deploy = next(i for i, s in enumerate(steps) if "databricks bundle deploy" in s.get("run", ""))
+    assert check < deploy

@@ -7,6 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from iris_mlops.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -30,6 +33,7 @@ def make(*args: str) -> subprocess.CompletedProcess[str]:
         ("training_job", "training"),
         ("run_automl", "automl"),
         ("run_eda_benchmark", "eda_benchmark"),
+        ("run_mlops_full", "mlops_full"),
     ],
 )
 def test_job_targets_call_runner_locally_and_cli_remotely(target: str, job: str) -> None:
@@ -42,10 +46,21 @@ def test_job_targets_call_runner_locally_and_cli_remotely(target: str, job: str)
 
 @pytest.mark.parametrize("target", ["dev", "staging", "prod"])
 def test_validate_and_deploy_use_the_bundle_cli(target: str) -> None:
-    assert (
-        make("validate", f"TARGET={target}", "DRY_RUN=1").stdout.strip() == f"+ databricks bundle validate -t {target}"
-    )
+    validate = make("validate", f"TARGET={target}", "DRY_RUN=1")
+    assert validate.returncode == 0, validate.stderr
+    assert validate.stdout.strip().splitlines() == [
+        f"+ .venv/bin/iris-mlops workflow validate --target {target}",
+        f"+ databricks bundle validate -t {target}",
+    ]
     assert make("deploy", f"TARGET={target}", "DRY_RUN=1").stdout.strip() == f"+ databricks bundle deploy -t {target}"
+
+
+@pytest.mark.parametrize("target", ["dev", "staging", "prod"])
+def test_validate_offline_step_passes_for_each_target(target: str) -> None:
+    """The offline check `make validate TARGET=...` runs first, run here with the test's interpreter."""
+    result = CliRunner().invoke(app, ["workflow", "validate", "--target", target, "--bundle-dir", str(ROOT)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("OK")
 
 
 def test_validate_local_runs_the_offline_checks() -> None:

@@ -75,3 +75,37 @@ def test_iris_workflow_failed_task_stops_its_dependants(
         "notify-failure": "FAILED",  # it ran (run_if AT_LEAST_ONE_FAILED), alerted, and failed the run
     }
     assert "No such option: --no-such-option" in result.output
+
+
+FULL_TASKS = ["bronze", "silver", "gold", "data-quality", "feature-store", "train", "automl", "eda-benchmark"]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(bool(MISSING), reason=f"console scripts not installed yet: {', '.join(MISSING)}")
+def test_mlops_full_runs_the_chain_in_one_spark_session_and_one_mlflow_store(
+    spark: object, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iris_mlops.spark import get_spark
+
+    monkeypatch.chdir(ROOT)
+    # Small searches: the chain is under test, not the models.
+    for key, value in {"AUTOML__TRIALS_PER_FAMILY": "1", "AUTOML__FOLDS": "2", "BENCHMARK__FOLDS": "2",
+                       "BENCHMARK__REPEATS": "1", "BENCHMARK__MODELS": "[lda, knn]"}.items():
+        monkeypatch.setenv(f"IRIS_MLOPS_{key}", value)
+    result = CliRunner().invoke(app, ["workflow", "run", "mlops_full", "--env", "local"])
+    assert result.exit_code == 0, result.output
+    statuses = {row.split()[0]: row.split()[1] for row in result.stdout.splitlines()[1:-1]}
+    assert statuses == dict.fromkeys(FULL_TASKS, "SUCCESS")
+    assert get_spark() is spark  # every task used the one session this process already had
+    settings = load_settings("local")
+    assert sorted(p.name for p in settings.home.glob("*.db")) == ["mlflow.db"]
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{settings.home / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name(settings.experiment_name)
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) >= 3  # train, automl and eda-benchmark each logged to this one store
+    assert len(client.search_model_versions(f"name='{settings.mlflow.model_name}'")) >= 2  # train + automl
+    reports = settings.reports_dir
+    assert (reports / "eda_report.html").is_file() and (reports / "benchmark_leaderboard.json").is_file()

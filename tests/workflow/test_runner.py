@@ -392,3 +392,28 @@ def test_the_runner_warms_the_selected_tasks_and_finishes_after_a_failure(
     result = run(root, FakeScripts({"b": [1]}), only=("b",))
     assert result.exit_code == 1
     assert recorder.tasks == ["b"] and recorder.finished
+
+
+def _git(root: Path, *args: str) -> str:
+    import subprocess
+
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=True)
+    return done.stdout.strip()
+
+
+@pytest.mark.slow  # git in subprocesses
+def test_runner_passes_the_checked_out_commit_as_bundle_git_commit(tmp_path: Path, home: Path) -> None:
+    params = ["--git-commit", "${bundle.git.commit}"]
+    task = {"task_key": "a", "python_wheel_task": {"package_name": "iris_mlops", "entry_point": "iris-mlops-a",
+                                                   "parameters": params}}
+    root = write_bundle(tmp_path / "b", [task])
+    scripts = FakeScripts()
+    run(root, scripts)  # not a git checkout: the commit is unknown, passed as ""
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "bundle")
+    run(root, scripts)
+    head = _git(root, "rev-parse", "HEAD")
+    assert [argv for _, argv in scripts.calls] == [["--git-commit", ""], ["--git-commit", head]]

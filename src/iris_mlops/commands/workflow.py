@@ -109,10 +109,14 @@ def validate(
         typer.Option("--wheel", help="Wheel whose entry points the tasks must name (default: newest dist/*.whl)."),
     ] = None,
     require_schema: Annotated[bool, typer.Option("--require-schema", help="Fail when no schema is found.")] = False,
+    target: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--target", "-t", help="Check the bundle as this target sees it (its overrides merged in)."),
+    ] = None,
 ) -> None:
     """Check the bundle without a workspace: Databricks' JSON schema, then the cross-reference checks."""
     from iris_mlops.workflow.validate import validate_bundle
 
     with user_errors():
-        code = validate_bundle(bundle_dir, schema=schema, wheel=wheel, require_schema=require_schema)
+        code = validate_bundle(bundle_dir, schema=schema, wheel=wheel, require_schema=require_schema, target=target)
     raise typer.Exit(code)

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Check workspace credentials and start deployed bundle jobs.", no_args_is_help=True)
 
 JOB_TAG, TARGET_TAG = "iris_mlops_job", "iris_mlops_target"
-TERMINAL_STATES = ("TERMINATED", "SKIPPED", "INTERNAL_ERROR")
 TIMEOUT_VARIABLE = "IRIS_MLOPS_WORKSPACE_TIMEOUT_SECONDS"
+# Run and task `status` (Jobs API 2.2): TERMINATED is the one end state; the termination code says how it ended.
+TERMINATED = "TERMINATED"
 
 
 class WorkspaceError(IrisMlopsError):
@@ -121,6 +122,13 @@ def run_job(
         Optional[float],  # noqa: UP045
         typer.Option("--timeout-minutes", help="Stop waiting after this long (the run goes on)."),
     ] = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            help="Exit 0 when the run ends SUCCESS_WITH_FAILURES (a task failed but no leaf did); default: exit 1.",
+        ),
+    ] = False,
 ) -> None:
     """Start a deployed job by its bundle resource key and target (matched on tags, not the display name)."""
     with user_errors(), workspace_errors():
@@ -134,7 +142,9 @@ def run_job(
         typer.echo(f"started run {run_id} of {name} ({target}, job id {job.job_id}): {run.run_page_url}")
         if not wait:
             return
-        code = wait_for_run(workspace, run_id, poll_seconds=poll_seconds, timeout_minutes=timeout_minutes)
+        code = wait_for_run(
+            workspace, run_id, poll_seconds=poll_seconds, timeout_minutes=timeout_minutes, allow_partial=allow_partial
+        )
     raise typer.Exit(code)
 
 
@@ -161,34 +171,53 @@ def find_job(workspace: WorkspaceClient, name: str, target: str) -> Any:
     return matches[0]
 
 
-def wait_for_run(workspace: WorkspaceClient, run_id: int, *, poll_seconds: float, timeout_minutes: float | None) -> int:
-    """Print each task's state as it changes until the run ends; 0 when it succeeded, 1 otherwise."""
+def wait_for_run(
+    workspace: WorkspaceClient,
+    run_id: int,
+    *,
+    poll_seconds: float,
+    timeout_minutes: float | None,
+    allow_partial: bool = False,
+) -> int:
+    """Print each task's status as it changes until the run ends; 0 when it succeeded, 1 otherwise."""
     deadline = None if timeout_minutes is None else time.monotonic() + timeout_minutes * 60
     seen: dict[str, str] = {}
     while True:
         run = workspace.jobs.get_run(run_id)
         for task in run.tasks or []:
-            state = _state(task.state)
-            if seen.get(str(task.task_key)) != state:
-                seen[str(task.task_key)] = state
-                typer.echo(f"  {task.task_key}: {state}")
-        life_cycle = run.state.life_cycle_state.value if run.state and run.state.life_cycle_state else "PENDING"
-        if life_cycle in TERMINAL_STATES:
-            return _run_exit_code(run)
+            status = _status(task.status)
+            if seen.get(str(task.task_key)) != status:
+                seen[str(task.task_key)] = status
+                typer.echo(f"  {task.task_key}: {status}")
+        state = run.status.state.value if run.status and run.status.state else "PENDING"
+        if state == TERMINATED:
+            return _run_exit_code(run, allow_partial=allow_partial)
         if deadline is not None and time.monotonic() > deadline:
-            raise WorkspaceError(f"run {run_id} still {life_cycle} after {timeout_minutes} minutes: {run.run_page_url}")
+            raise WorkspaceError(f"run {run_id} still {state} after {timeout_minutes} minutes: {run.run_page_url}")
         time.sleep(poll_seconds)
 
 
-def _state(state: Any) -> str:
-    if state is None or state.life_cycle_state is None:
+def _status(status: Any) -> str:
+    """`STATE` or `TERMINATED CODE` from a run's or task's `status` (the deprecated `state` is not read)."""
+    if status is None or status.state is None:
         return "PENDING"
-    result = f" {state.result_state.value}" if state.result_state else ""
-    return f"{state.life_cycle_state.value}{result}"
+    code = _termination_code(status)
+    return f"{status.state.value} {code}" if code else status.state.value
 
 
-def _run_exit_code(run: Any) -> int:
-    result = run.state.result_state.value if run.state.result_state else "UNKNOWN"
-    message = f": {run.state.state_message}" if run.state.state_message else ""
-    typer.echo(f"run {run.run_id}: {result}{message} ({run.run_page_url})")
-    return 0 if result in ("SUCCESS", "SUCCESS_WITH_FAILURES") else 1
+def _termination_code(status: Any) -> str | None:
+    details = status.termination_details if status is not None else None
+    return details.code.value if details is not None and details.code is not None else None
+
+
+def _run_exit_code(run: Any, *, allow_partial: bool) -> int:
+    code = _termination_code(run.status) or "UNKNOWN"
+    details = run.status.termination_details
+    message = f": {details.message}" if details is not None and details.message else ""
+    typer.echo(f"run {run.run_id}: {code}{message} ({run.run_page_url})")
+    if code == "SUCCESS_WITH_FAILURES":
+        failed = [str(t.task_key) for t in run.tasks or [] if _termination_code(t.status) != "SUCCESS"]
+        hint = "accepted (--allow-partial)" if allow_partial else "counted as a failure (--allow-partial accepts it)"
+        typer.echo(f"run {run.run_id}: tasks that did not succeed: {', '.join(failed) or 'none listed'}; {hint}")
+        return 0 if allow_partial else 1
+    return 0 if code == "SUCCESS" else 1

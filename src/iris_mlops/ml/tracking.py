@@ -80,7 +80,7 @@ def configure_mlflow(settings: Settings) -> MlflowTarget:
         artifacts = (Path(settings.home) / "mlartifacts").resolve().as_uri()
     mlflow.set_tracking_uri(tracking)
     mlflow.set_registry_uri(registry)
-    name = settings.mlflow.experiment
+    name = settings.experiment_name
     try:
         with _STORE_LOCK:
             experiment = mlflow.get_experiment_by_name(name)

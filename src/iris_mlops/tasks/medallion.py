@@ -7,7 +7,7 @@ functions so that `iris-mlops --help` works without pyspark.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 AllOption = Annotated[bool, typer.Option("--all", help="Rebuild silver and quarantine from every bronze batch.")]
+CsvSepOption = Annotated[
+    Optional[str],  # noqa: UP045 - typer reads the annotation at runtime
+    typer.Option("--csv-sep", help="CSV field separator (default: detected; ',' or ';')."),
+]
+CsvDecimalOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--csv-decimal", help="CSV decimal mark, '.' or ',' (default: detected from the first lines)."),
+]
 
 
 @dataclass
@@ -62,15 +70,31 @@ class GoldResult(TaskResult):
 
 
 @task("bronze", help="Ingest a source (default: the Iris data bundled with scikit-learn) into the bronze table.")
-def run_bronze(ctx: TaskContext, *, source: SourceOption = None) -> BronzeResult:
+def run_bronze(
+    ctx: TaskContext,
+    *,
+    source: SourceOption = None,
+    csv_sep: CsvSepOption = None,
+    csv_decimal: CsvDecimalOption = None,
+) -> BronzeResult:
     """Read the source, add ingestion metadata and replace its batch in bronze (same content: same batch)."""
+    from iris_mlops.sources import read_source
+
+    # Every bad-input error is raised here, before Spark or any table is touched. The parts are staged where
+    # Spark's executors can read them (a volume on Databricks), and removed once bronze has committed them.
+    raw = read_source(source, staging_dir=ctx.settings.staging_dir, csv_sep=csv_sep, csv_decimal=csv_decimal)
+    try:
+        return _write_bronze(ctx, raw)
+    finally:
+        raw.close()
+
+
+def _write_bronze(ctx: TaskContext, raw: Any) -> BronzeResult:
     from datetime import datetime, timezone
 
     from iris_mlops.layers.bronze import add_ingestion_metadata
     from iris_mlops.schemas import BATCH_ID
-    from iris_mlops.sources import read_source
 
-    raw = read_source(source)  # every bad-input error is raised here, before Spark or any table is touched
     table = ctx.settings.table("bronze")
     ctx.echo(f"read {raw.rows} rows from {raw.name} (batch {raw.batch_id})")
     df = add_ingestion_metadata(

@@ -7,7 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from iris_mlops.errors import ConfigError
-from iris_mlops.tasks import automl, eda_benchmark, features, medallion, notify_failure, quality, serving, training
+from iris_mlops.tasks import (
+    automl,
+    eda_benchmark,
+    features,
+    medallion,
+    monitor,
+    notify_failure,
+    quality,
+    serving,
+    training,
+)
 from iris_mlops.tasks.command import Task
 
 # In pipeline order; each entry is a `@task`-decorated run function.
@@ -21,6 +31,7 @@ TASKS: tuple[Task[Any, Any], ...] = (
     serving.run_deploy_serving,
     automl.run_automl_task,
     eda_benchmark.run_eda_benchmark,
+    monitor.run_monitor,
     notify_failure.run_notify_failure,
 )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from iris_mlops.errors import ConfigError
@@ -32,13 +34,28 @@ def variable_values(
     return values
 
 
-def reference_values(document: Mapping[str, Any], *, target: str, config: Mapping[str, Any]) -> dict[str, Any]:
+def reference_values(
+    document: Mapping[str, Any], *, target: str, config: Mapping[str, Any], bundle_dir: Path | None = None
+) -> dict[str, Any]:
     """Every `${...}` reference the local runner can resolve."""
     variables = variable_values(document, target=target, config=config)
     values: dict[str, Any] = {f"var.{name}": value for name, value in variables.items()}
     values["bundle.target"] = target
     values["bundle.name"] = (document.get("bundle") or {}).get("name", "")
+    values["bundle.git.commit"] = git_commit(bundle_dir) if bundle_dir is not None else ""
     return values
+
+
+def git_commit(folder: Path) -> str:
+    """The commit checked out in `folder`, as the CLI fills `${bundle.git.commit}` at deploy time; "" outside git."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):  # git missing or hanging: the commit is simply unknown
+        return ""
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and re.fullmatch(r"[0-9a-f]{40,64}", commit) else ""
 
 
 def resolve_references(text: str, references: Mapping[str, Any], *, where: str) -> str:

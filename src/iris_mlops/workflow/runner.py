@@ -247,12 +247,13 @@ def execute_job(
     from iris_mlops.logs import configure_logging
     from iris_mlops.runtime import home_lock, new_run_id
 
-    job, document = load_job(job_name, bundle_dir)
+    root = bundle_dir or find_bundle_root()
+    job, document = load_job(job_name, root)
     selected = select_tasks(job, only=only, from_task=from_task)
     settings = load_settings(env)
     configure_logging(settings.home)  # before the warm-up starts Spark: its JVM writes to this home's log
     config = settings.model_dump(by_alias=True, mode="json")
-    references = reference_values(document, target=settings.env, config=config)
+    references = reference_values(document, target=settings.env, config=config, bundle_dir=root)
     reporter = reporter or Reporter()
     runner = LocalRunner(job, references, new_run_id(), resolver=resolver, sleep=sleep, reporter=reporter,
                          max_parallel=max_parallel)
