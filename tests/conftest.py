@@ -42,7 +42,7 @@ def _isolated_environment() -> None:
 
 @pytest.fixture()
 def quality_gate_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    """For tests of the medallion's accounting on tiny files, which the quality suites (>= 100 rows) refuse.
+    """For tests of the medallion's accounting alone (the suites accept tiny files; this skips their cost).
 
     The gate itself is tested in tests/quality and by the end-to-end runs on the embedded data.
     """

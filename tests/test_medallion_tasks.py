@@ -57,7 +57,22 @@ def test_pipeline_on_the_embedded_data(spark, home: Path, capsys) -> None:
     assert store.history(settings.table("bronze"))[0].run_id == "run-bronze"
 
 
-def test_silver_quality_error_publishes_nothing(spark, home: Path, tmp_path: Path, capsys) -> None:
+def test_silver_quality_error_publishes_nothing(
+    spark, home: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    # The seed's mean rules only warn; a team that makes one an error gets the failure, naming file and rule.
+    suites = tmp_path / "expectations"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "conf/expectations", suites)
+    silver_suite = suites / "iris_silver.yml"
+    text = silver_suite.read_text().replace(
+        "kwargs: {column: sepal_length, min_value: 5.0, max_value: 6.5}\n    severity: warn",
+        "kwargs: {column: sepal_length, min_value: 5.0, max_value: 6.5}",
+    )
+    assert text != silver_suite.read_text()
+    silver_suite.write_text(text)
+    monkeypatch.setenv("IRIS_MLOPS_QUALITY__SUITES_DIR", str(suites))
     for name in ("bronze", "silver", "gold"):
         assert run_task(name, []) == 0
     settings, store = _tables(spark)
@@ -69,6 +84,7 @@ def test_silver_quality_error_publishes_nothing(spark, home: Path, tmp_path: Pat
     assert run_task("silver", []) == 1
     error_lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(error_lines) == 1 and "expect_column_mean_to_be_between" in error_lines[0]
+    assert f"change expect_column_mean_to_be_between(sepal_length) in {silver_suite}" in error_lines[0]
     assert {t: store.version(settings.table(t)) for t in before} == before
 
 
@@ -108,6 +124,7 @@ def test_silver_processes_only_new_or_replaced_batches(spark, home: Path, tmp_pa
     assert json.loads(capsys.readouterr().out)["batches"] == [new_batch]
     assert (_count(spark, "silver"), _count(spark, "quarantine")) == (152, 2)
     assert run_task("bronze", ["--source", str(small)]) == 0  # replaced: processed again, nothing doubled
+    assert capsys.readouterr().out.startswith("bronze: table local.iris.iris_bronze, version ")  # its summary
     assert run_task("silver", ["--all", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["batches"]) == 2
     assert (_count(spark, "silver"), _count(spark, "quarantine")) == (152, 2)

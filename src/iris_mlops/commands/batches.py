@@ -30,13 +30,23 @@ def batch_rows(ctx: TaskContext) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["ingested_at"] is None, str(r["ingested_at"]), r["batch_id"]))
 
 
+def batch_rows_without_spark(ctx: TaskContext) -> list[dict[str, Any]]:
+    """`batch_rows` from the Delta log with delta-rs (the local store): no JVM."""
+    from iris_mlops.commands.batch_log import batch_rows_from_log
+    from iris_mlops.storage.metadata import DeltaLog
+
+    names = {layer: ctx.settings.table(layer) for layer in ("bronze", "silver", "quarantine")}
+    rows = batch_rows_from_log(DeltaLog(ctx.settings.home / "warehouse"), names)
+    return sorted(rows, key=lambda r: (r["ingested_at"] is None, str(r["ingested_at"]), r["batch_id"]))
+
+
 @app.command("list")
 def list_batches(
     env: EnvOption = None, catalog: CatalogOption = None, schema: SchemaOption = None, as_json: JsonOption = False
 ) -> None:
     """Show the ingested batches with their row counts in bronze, silver and quarantine."""
     with task_context("batches", env=env, catalog=catalog, schema=schema, quiet=as_json) as ctx:
-        rows = batch_rows(ctx)
+        rows = batch_rows_without_spark(ctx) if ctx.settings.store == "local_delta" else batch_rows(ctx)
     if as_json:
         typer.echo(json.dumps(rows, default=str, indent=2))
         return

@@ -1,4 +1,7 @@
-"""`iris-mlops tables list|show|history|vacuum|optimize`: what the store holds, without opening a notebook."""
+"""`iris-mlops tables list|show|history|head|restore|vacuum|optimize`: what the store holds, without a notebook.
+
+list, show and history read the Delta log without Spark on the local store (storage/metadata.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from iris_mlops.commands.names import resolve_table
+from iris_mlops.storage.metadata import TableMetadata, open_metadata
 from iris_mlops.tasks.context import load_task_settings, user_errors
 from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, SchemaOption
 
@@ -38,7 +43,7 @@ def list_tables(
     """List the tables of the configured catalog and schema with their current version."""
     with user_errors():
         settings = load_task_settings(env, catalog, schema)
-        store = _open_store(settings)
+        store = open_metadata(settings)  # the Delta log on the local store: no Spark
         names = store.list_tables(settings.catalog, settings.schema_name)
         entries = [_entry(store, name) for name in names]
     if as_json:
@@ -51,7 +56,7 @@ def list_tables(
         typer.echo(f"{entry['name']}  {state}")
 
 
-def _entry(store: TableStore, name: str) -> dict[str, Any]:
+def _entry(store: TableMetadata, name: str) -> dict[str, Any]:
     """One line of `tables list`: a corrupt table is listed as unreadable, the others still show."""
     from iris_mlops.errors import CorruptTableError
 
@@ -61,15 +66,14 @@ def _entry(store: TableStore, name: str) -> dict[str, Any]:
         return {"name": name, "version": None, "error": str(exc)}
 
 
-def describe_table(store: TableStore, name: str) -> dict[str, Any]:
+def describe_table(store: TableMetadata, name: str) -> dict[str, Any]:
     """Name, row count, version, columns, location, properties and description of one table."""
-    df = store.read(name)
     properties = store.properties(name)
     return {
         "name": name,
-        "rows": df.count(),
+        "rows": store.row_count(name),
         "version": store.version(name),
-        "columns": [{"name": f.name, "type": f.dataType.simpleString()} for f in df.schema.fields],
+        "columns": store.columns(name),
         "location": store.location(name),
         "description": properties.get("comment"),
         "properties": properties,
@@ -87,7 +91,8 @@ def show(
     """Show one table: rows, version, columns, location and properties."""
     with user_errors():
         settings = load_task_settings(env, catalog, schema)
-        info = describe_table(_open_store(settings), settings.qualify(name))
+        store = open_metadata(settings)
+        info = describe_table(store, resolve_table(settings, store, name))
     if as_json:
         typer.echo(json.dumps(info, indent=2))
         return
@@ -116,7 +121,8 @@ def history(
     """Show a table's commits, newest first, with the run id that made each."""
     with user_errors():
         settings = load_task_settings(env, catalog, schema)
-        commits = _open_store(settings).history(settings.qualify(name))
+        store = open_metadata(settings)
+        commits = store.history(resolve_table(settings, store, name))
     entries = [
         {
             "version": c.version,
@@ -198,3 +204,12 @@ def _maintenance_report(result: MaintenanceResult, *, as_json: bool, what: str) 
     kept = f", kept versions {', '.join(map(str, result.kept_versions))}" if result.kept_versions else ""
     removed = "?" if result.files_removed is None else result.files_removed
     typer.echo(f"{result.name} {what}: {removed} file(s) removed, now v{result.version}{kept}")
+
+
+def _register_data_commands() -> None:
+    from iris_mlops.commands.table_data import register
+
+    register(app)
+
+
+_register_data_commands()  # tables head / restore live in commands/table_data.py

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from iris_mlops.tasks.context import user_errors
-from iris_mlops.tasks.options import EnvOption
+from iris_mlops.tasks.options import EnvOption, JsonOption
 from iris_mlops.workflow.runner import DEFAULT_PARALLEL
 
 app = typer.Typer(help="Run and check the Databricks bundle's jobs locally, without a workspace.", no_args_is_help=True)
@@ -40,13 +41,41 @@ def run(
     from_task: FromOption = None,
     bundle_dir: BundleDirOption = None,
     parallel: ParallelOption = DEFAULT_PARALLEL,
+    as_json: JsonOption = False,
 ) -> None:
     """Run a job's tasks in dependency order, in this process, with Databricks' run_if and retry semantics."""
     from iris_mlops.workflow.runner import run_job
 
     chosen = [key.strip() for value in only or [] for key in value.split(",") if key.strip()]
+    if as_json:
+        raise typer.Exit(run_as_json(job, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir,
+                                     parallel=parallel))
     code = run_job(job, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir, max_parallel=parallel)
     raise typer.Exit(code)
+
+
+def run_as_json(job: str, *, env: str | None, only: list[str], from_task: str | None, bundle_dir: Path | None,
+                parallel: int) -> int:
+    """Run the job with every line on stderr and print its result as JSON on stdout; returns the exit code."""
+    from iris_mlops.errors import IrisMlopsError
+    from iris_mlops.workflow.report import Reporter
+    from iris_mlops.workflow.runner import execute_job
+
+    def to_stderr(message: str) -> None:
+        typer.echo(message, err=True)
+
+    try:
+        result = execute_job(job, env=env, only=only, from_task=from_task, bundle_dir=bundle_dir,
+                             max_parallel=parallel, reporter=Reporter(progress=to_stderr, output=to_stderr))
+    except IrisMlopsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    tasks = [{"task": t.key, "status": t.status.value, "attempts": t.attempts, "duration_s": round(t.duration, 2),
+              "note": t.note} for t in result.tasks]
+    data = {"job": result.job, "run_id": result.run_id, "state": result.state.value,
+            "duration_s": round(result.duration, 2), "tasks": tasks}
+    typer.echo(json.dumps(data, indent=2))
+    return result.exit_code
 
 
 @app.command("list")

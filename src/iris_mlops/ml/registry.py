@@ -17,6 +17,7 @@ from iris_mlops.errors import ModelError
 from iris_mlops.ml.gate import Pin, PromotionDecision, decide_promotion
 from iris_mlops.ml.metrics import PRIMARY_METRIC
 from iris_mlops.ml.pins import clear_pin, read_pin, set_pin
+from iris_mlops.ml.registry_errors import reworded
 from iris_mlops.ml.tracking import first_line
 
 if TYPE_CHECKING:
@@ -171,8 +172,8 @@ def promote(model_name: str, version: str, *, reason: str, who: str | None = Non
     registry = client()
     try:
         registry.get_model_version(model_name, version)
-    except Exception as exc:
-        raise ModelError(f"model {model_name} has no version {version}: {first_line(exc)}") from None
+    except Exception as exc:  # MlflowException or a transport error: reworded in the project's terms
+        raise reworded(exc, model_name=model_name, version=version) from None
     previous = alias_version(registry, model_name, CHAMPION)
     registry.set_registered_model_alias(model_name, CHAMPION, version)
     pin = set_pin(registry, model_name, version=version, by=who or current_user(), reason=reason)

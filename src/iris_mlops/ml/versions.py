@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.errors import ModelError
 from iris_mlops.ml.fingerprint import FINGERPRINT_TAG
 from iris_mlops.ml.metrics import PRIMARY_METRIC
 from iris_mlops.ml.pins import read_pin
 from iris_mlops.ml.registry import client
-from iris_mlops.ml.tracking import first_line
+from iris_mlops.ml.registry_errors import reworded
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -51,8 +50,8 @@ def describe_version(model_name: str, version: str) -> dict[str, Any]:
     registry = client()
     try:
         mv = registry.get_model_version(model_name, version)
-    except Exception as exc:
-        raise ModelError(f"model {model_name} has no version {version}: {first_line(exc)}") from None
+    except Exception as exc:  # MlflowException or a transport error: reworded in the project's terms
+        raise reworded(exc, model_name=model_name, version=version) from None
     run = registry.get_run(mv.run_id) if mv.run_id else None
     tags, run_tags = mv.tags or {}, (run.data.tags if run else {})
     pin = read_pin(registry, model_name)
@@ -97,7 +96,7 @@ def _versions(registry: MlflowClient, model_name: str) -> list[ModelVersion]:
     try:
         return list(registry.search_model_versions(f"name = '{model_name}'"))
     except MlflowException as exc:
-        raise ModelError(f"cannot list versions of {model_name}: {first_line(exc)}") from None
+        raise reworded(exc, model_name=model_name) from None
 
 
 def _aliases(registry: MlflowClient, model_name: str) -> dict[str, list[str]]:

@@ -49,8 +49,15 @@ def unchecked(*, table: str, run_id: str, table_version: int | None) -> SuiteRes
                        success=True, started_at=now, finished_at=now, results=[])
 
 
-def failure(checkpoint: Checkpoint, result: SuiteResult) -> DataQualityError | None:
-    """The error naming the failed `error` expectations, if the checkpoint fails on errors; else None."""
+def failure(checkpoint: Checkpoint, result: SuiteResult, *, suite_file: str | None = None) -> DataQualityError | None:
+    """The error naming the failed `error` expectations and where to change them; None when nothing stops."""
     if result.errors and checkpoint.has("fail_on_error"):
-        return DataQualityError(f"data quality failed: {result.summary()}")
+        return DataQualityError(f"data quality failed: {result.summary()}. {change_hint(result, suite_file)}")
     return None
+
+
+def change_hint(result: SuiteResult, suite_file: str | None) -> str:
+    """What to do when the data is right and the rule is wrong: the file and the expectations to edit."""
+    where = suite_file or f"the suite {result.suite}"
+    labels = ", ".join(dict.fromkeys(r.label for r in result.errors))
+    return f"If the data is right, change {labels} in {where} (or give it `severity: warn`)"

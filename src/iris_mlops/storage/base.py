@@ -105,6 +105,10 @@ class TableStore(ABC):
         """Delete the rows whose `column` is in `values`."""
 
     @abstractmethod
+    def restore(self, name: str, *, version: int, run_id: str) -> int:
+        """Commit a new version whose content is that of `version` (Delta's RESTORE); returns the new version."""
+
+    @abstractmethod
     def history(self, name: str) -> list[TableCommit]:
         """The table's commits, newest first."""
 

@@ -177,6 +177,12 @@ class LocalDeltaStore(TableStore):
         removed, added = local_optimize(self._open(name), run_id=run_id, target_bytes=staging.TARGET_FILE_BYTES)
         return MaintenanceResult(name, self._landed(name, int(self._open(name).version())), removed, added)
 
+    def restore(self, name: str, *, version: int, run_id: str) -> int:
+        """delta-rs `DeltaTable.restore`: a new commit re-adding the files of `version`."""
+        from iris_mlops.storage.metadata import DeltaLog
+
+        return DeltaLog(self.warehouse).restore(name, version=version, run_id=run_id)
+
     # -- internals --------------------------------------------------------------------------------
     def _open(self, name: str, *, version: int | None = None) -> DeltaTable:
         """The table (at `version`), refused as corrupt when its log is damaged."""

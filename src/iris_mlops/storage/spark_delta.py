@@ -198,6 +198,19 @@ class SparkDeltaStore(TableStore):
         return MaintenanceResult(name, self.version(name), removed, added)
 
     # -- internals --------------------------------------------------------------------------------
+    def restore(self, name: str, *, version: int, run_id: str) -> int:
+        """`RESTORE TABLE ... TO VERSION AS OF` (the run id goes to the commit's user metadata)."""
+        self._require(name)
+        latest = self.version(name)
+        if not 0 <= version <= latest:
+            raise TableNotFoundError(f"table {name} has no version {version} (latest is {latest})")
+        self.spark.conf.set("spark.databricks.delta.commitInfo.userMetadata", run_id)
+        try:
+            self.spark.sql(f"RESTORE TABLE {quote_name(name)} TO VERSION AS OF {int(version)}").collect()
+        finally:
+            self.spark.conf.unset("spark.databricks.delta.commitInfo.userMetadata")
+        return self.version(name)
+
     def _create(self, name: str, df: DataFrame, *, run_id: str, properties: TableProperties | None = None) -> int:
         """Create the table from `df` in one commit, with its description and properties."""
         writer = df.writeTo(name).using("delta").option("userMetadata", run_id)

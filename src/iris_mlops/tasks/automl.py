@@ -41,8 +41,10 @@ def run_automl_task(ctx: TaskContext) -> AutomlResult:
     from iris_mlops.automl.runner import plan
     from iris_mlops.ml.data import load_training_frame
     from iris_mlops.ml.tracking import configure_mlflow
+    from iris_mlops.tasks.preflight import require_table
 
     settings, timings = ctx.settings, Timings()
+    require_table(ctx, "features")  # before MLflow and Spark start
     with timings.phase("mlflow_setup"):
         target = configure_mlflow(settings)  # fails fast, before Spark starts, when the store is unreachable
     with timings.phase("spark_start"):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, get_type_hints
 
@@ -60,6 +61,27 @@ class TaskResult:
         """Raise an IrisMlopsError when the result means the task failed (after --json was printed)."""
         return None
 
+    def summary(self) -> str:
+        """One line for stdout without --json: the result's short scalar fields (a result may say it better)."""
+        data = dataclasses.asdict(self)
+        shown = [f"{k} {v}" for k, v in data.items()
+                 if k != "run_id" and v is not None and isinstance(v, str | int | float) and len(str(v)) <= 80]
+        return ", ".join(shown) or "done"
+
+
+# The local runner runs tasks in this process, and its stdout is the run's summary table: it turns these off.
+_summaries = {"on": True}
+
+
+@contextmanager
+def summaries_off() -> Iterator[None]:
+    """No per-task summary line on stdout while the local runner runs tasks (their progress stays on stderr)."""
+    before, _summaries["on"] = _summaries["on"], False
+    try:
+        yield
+    finally:
+        _summaries["on"] = before
+
 
 @dataclass(frozen=True)
 class Task(Generic[P, R]):
@@ -98,6 +120,8 @@ class Task(Generic[P, R]):
                 result = self.run(ctx, **values)  # type: ignore[call-arg]
                 if as_json:
                     typer.echo(result.to_json())
+                elif _summaries["on"]:  # a person (or a Databricks job log) sees the outcome on stdout
+                    typer.echo(f"{self.name}: {result.summary()}")
                 result.raise_for_status()
 
         command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

@@ -137,11 +137,10 @@ def _eda(
     """The EDA half: the report's path and its chart keys."""
     from iris_mlops.benchmark.flow import read_leaderboard
     from iris_mlops.eda.flow import make_report
-    from iris_mlops.errors import TableNotFoundError
+    from iris_mlops.tasks.preflight import require_table
 
     silver_name = ctx.settings.table("silver")
-    if not ctx.store.exists(silver_name):
-        raise TableNotFoundError(f"silver table {silver_name} does not exist: run `iris-mlops silver` first")
+    require_table(ctx, "silver")  # the Delta log answers locally, before Spark starts
     with timings.phase("read_tables"):
         silver_version = ctx.store.version(silver_name)
         silver = ctx.store.read(silver_name, version=silver_version).toPandas()

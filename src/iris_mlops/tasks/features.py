@@ -23,15 +23,15 @@ class FeatureStoreResult(TaskResult):
 @task("feature-store", help="Build the feature table (one row per sample, engineered features, feature version).")
 def run_feature_store(ctx: TaskContext) -> FeatureStoreResult:
     """Rebuild the feature table from the current silver version; returns the versions read and written."""
-    from iris_mlops.errors import InputError, TableNotFoundError
+    from iris_mlops.errors import InputError
     from iris_mlops.features.definitions import FEATURE_VERSION, feature_names
     from iris_mlops.features.transforms import build_feature_table
     from iris_mlops.schemas import SAMPLE_ID
     from iris_mlops.storage import TableProperties
+    from iris_mlops.tasks.preflight import require_table
 
     silver_name, features_name = ctx.settings.table("silver"), ctx.settings.table("features")
-    if not ctx.store.exists(silver_name):
-        raise TableNotFoundError(f"silver table {silver_name} does not exist: run `iris-mlops silver` first")
+    require_table(ctx, "silver")  # the Delta log answers locally, before Spark starts
     silver_version = ctx.store.version(silver_name)
     silver_df = ctx.store.read(silver_name, version=silver_version)
     if silver_df.isEmpty():

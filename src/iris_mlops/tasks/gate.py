@@ -46,7 +46,7 @@ def audit(
     """`audit_before_write` with the version to record given explicitly."""
     from iris_mlops.quality.checkpoint import checkpoint_for, load_checkpoints
     from iris_mlops.quality.gate import failure, unchecked
-    from iris_mlops.quality.tables import checkpoints_dir
+    from iris_mlops.quality.tables import checkpoints_dir, suites_dir
 
     settings = ctx.settings
     table = settings.table(table_key)
@@ -57,7 +57,7 @@ def audit(
     result = validate(ctx, checkpoint, df, table_version=table_version, other_versions=other_versions)
     result = publish(ctx, [checkpoint], [result])[0]
     ctx.echo(f"quality: {result.summary()}" + (f" — report {result.report_path}" if result.report_path else ""))
-    error = failure(checkpoint, result)
+    error = failure(checkpoint, result, suite_file=str(suites_dir(settings.quality) / f"{checkpoint.suite}.yml"))
     if error is not None:
         raise error
     return result

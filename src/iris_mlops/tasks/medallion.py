@@ -15,6 +15,7 @@ from iris_mlops.tasks.command import TaskResult, task
 from iris_mlops.tasks.context import TaskContext
 from iris_mlops.tasks.gate import audit_before_write
 from iris_mlops.tasks.options import SourceOption
+from iris_mlops.tasks.silver_split import Split
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -47,6 +48,17 @@ class SilverResult(TaskResult):
     run_id: str
     silver_version: int | None = None  # None: nothing to do, nothing written
     quarantine_version: int | None = None
+    silver_rows: int | None = None  # rows of the processed batches, per side (None: nothing processed)
+    quarantine_rows: int | None = None
+    quarantine_reasons: dict[str, int] | None = None
+
+    def summary(self) -> str:
+        """`146 → silver, 4 → quarantine (…)`, with the versions written."""
+        if self.silver_version is None:
+            return "nothing to do"
+        split = Split(silver_rows=self.silver_rows or 0, quarantine_rows=self.quarantine_rows or 0,
+                      reasons=self.quarantine_reasons or {})
+        return f"{split.line()}; silver v{self.silver_version}, quarantine v{self.quarantine_version}"
 
 
 @dataclass
@@ -105,7 +117,10 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
     """Process the bronze batches silver has not seen (or whose bronze rows were replaced); --all: every batch."""
     from iris_mlops.layers.silver import ORPHAN, PENDING, build_silver
     from iris_mlops.schemas import BATCH_ID
+    from iris_mlops.tasks.preflight import require_table
+    from iris_mlops.tasks.silver_split import count_split
 
+    require_table(ctx, "bronze")  # before Spark starts: "run `iris-mlops bronze` first"
     names = {key: ctx.settings.table(key) for key in ("bronze", "silver", "quarantine")}
     bronze_df = ctx.store.read(names["bronze"])
     status = read_batch_status(ctx)
@@ -124,6 +139,14 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
         iqr_k=config.outlier_iqr_k,
         run_id=ctx.run_id,
     )
+    split = count_split(silver_df, quarantine_df)
+    result.silver_rows, result.quarantine_rows, result.quarantine_reasons = (
+        split.silver_rows, split.quarantine_rows, split.reasons)
+    ctx.echo(split.line())
+    all_quarantined = split.all_quarantined_error(todo)
+    if all_quarantined is not None:  # keep the rows where people can see them, then say why in one line
+        ctx.store.replace_where(names["quarantine"], quarantine_df, column=BATCH_ID, values=todo, run_id=ctx.run_id)
+        raise all_quarantined
     # Audit silver as it will read after the write (other batches kept, these replaced), before either write.
     replaced = [*todo, *orphans]
     audit_before_write(ctx, "silver", _after_replace(ctx, names["silver"], silver_df, replaced))
@@ -180,7 +203,9 @@ def _read_or_empty(ctx: TaskContext, name: str, schema: Any) -> DataFrame:
 def run_gold(ctx: TaskContext) -> GoldResult:
     """Rebuild gold from the current silver version; returns the silver version read and the gold version written."""
     from iris_mlops.layers.gold import aggregate_species
+    from iris_mlops.tasks.preflight import require_table
 
+    require_table(ctx, "silver")
     silver_name, gold_name = ctx.settings.table("silver"), ctx.settings.table("gold")
     silver_version = ctx.store.version(silver_name)
     silver_df = ctx.store.read(silver_name, version=silver_version)

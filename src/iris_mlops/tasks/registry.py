@@ -50,4 +50,6 @@ def get_task(name: str) -> Task[Any, Any]:
     for candidate in TASKS:
         if candidate.name == name:
             return candidate
-    raise ConfigError(f"unknown task {name!r}: one of {', '.join(task_names())}")
+    from iris_mlops.suggest import did_you_mean
+
+    raise ConfigError(f"unknown task {name!r}; {did_you_mean(name, task_names())}tasks: {', '.join(task_names())}")

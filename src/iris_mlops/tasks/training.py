@@ -55,8 +55,10 @@ def run_train(ctx: TaskContext, *, force: ForceOption = False) -> TrainResult:
     from iris_mlops.ml.registry import client, register_and_gate
     from iris_mlops.ml.tracking import configure_mlflow
     from iris_mlops.ml.train import make_random_forest, train_model
+    from iris_mlops.tasks.preflight import require_table
 
     settings = ctx.settings
+    require_table(ctx, "features")  # before MLflow and Spark start
     target = configure_mlflow(settings)  # fails fast, before Spark starts, when the store is unreachable
     data = load_training_frame(ctx.store, settings.table("features"))
     classifier = make_random_forest(settings.training.random_forest)

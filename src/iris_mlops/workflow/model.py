@@ -41,7 +41,14 @@ class Job:
         for task in self.tasks:
             if task.key == key:
                 return task
-        raise BundleError(f"job {self.key!r} has no task {key!r}; its tasks: {', '.join(t.key for t in self.tasks)}")
+        from iris_mlops.suggest import did_you_mean, same_spelling
+
+        keys = [t.key for t in self.tasks]
+        found = same_spelling(key, keys)
+        if found is not None:
+            return self.task(found)
+        hint = did_you_mean(key, keys)
+        raise BundleError(f"job {self.key!r} has no task {key!r}; {hint}its tasks: {', '.join(keys)}")
 
     def dependants(self, key: str) -> list[str]:
         return [t.key for t in self.tasks if key in t.depends_on]

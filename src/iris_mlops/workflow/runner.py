@@ -106,6 +106,13 @@ class LocalRunner:
     max_parallel: int = DEFAULT_PARALLEL
 
     def run(self, selected: Sequence[str]) -> RunResult:
+        """Run the selected tasks; their one-line summaries stay off stdout, which carries the run's table."""
+        from iris_mlops.tasks.command import summaries_off
+
+        with summaries_off():
+            return self._run(selected)
+
+    def _run(self, selected: Sequence[str]) -> RunResult:
         started, t0 = datetime.now(timezone.utc), self.clock()
         tasks = [t for t in self.job.tasks if t.key in selected]
         # Resolve every entry point and parameter first: a typo fails the run before any task has written anything.
@@ -207,8 +214,14 @@ def load_job(job_name: str, bundle_dir: Path | None = None) -> tuple[Job, dict[s
     """The job `job_name` of the bundle, and the merged bundle document."""
     document = load_bundle(bundle_dir or find_bundle_root())
     jobs = bundle_jobs(document)
-    if job_name not in jobs:
-        raise BundleError(f"no job {job_name!r} in the bundle; jobs: {', '.join(sorted(jobs)) or 'none'}")
+    if job_name not in jobs:  # `data-quality` finds `data_quality`: bundle keys use _, task keys use -
+        from iris_mlops.suggest import did_you_mean, same_spelling
+
+        found = same_spelling(job_name, jobs)
+        if found is None:
+            raise BundleError(f"no job {job_name!r} in the bundle; {did_you_mean(job_name, jobs)}"
+                              f"jobs: {', '.join(sorted(jobs)) or 'none'}")
+        job_name = found
     return parse_job(job_name, jobs[job_name]), document
 
 
