@@ -22,25 +22,27 @@ from iris_mlops.entrypoints import run_task
 from iris_mlops.storage.local_delta import LocalDeltaStore
 
 HEADER = "sepal_length,sepal_width,petal_length,petal_width,species\n"
-SMALL = HEADER + "5.1,3.5,1.4,0.2,setosa\nabc,3.0,1.4,0.2,setosa\n6.3,2.9,5.6,1.8,Iris-virginica\n4.8,3.1,1.5,0.2,tulip\n"
+SMALL = (
+    HEADER + "5.1,3.5,1.4,0.2,setosa\nabc,3.0,1.4,0.2,setosa\n6.3,2.9,5.6,1.8,Iris-virginica\n4.8,3.1,1.5,0.2,tulip\n"
+)
 WRITES = ("overwrite", "append", "merge", "replace_where", "delete_where", "set_properties")
 TABLES = ("bronze", "silver", "quarantine", "features")
 VOLATILE = {"run_id", "ingested_at"}  # differ between any two runs, interrupted or not
 
 
-class Killed(Exception):
+class KilledError(Exception):
     """The injected crash."""
 
 
 def crash_before_write(mp: pytest.MonkeyPatch, k: int) -> list[str]:
-    """Make the store raise Killed when it is about to make its k-th write (0: never); returns the writes seen."""
+    """Make the store raise KilledError when it is about to make its k-th write (0: never); returns the writes seen."""
     seen: list[str] = []
 
     def wrap(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
         def write(self: LocalDeltaStore, *args: Any, **kwargs: Any) -> Any:
             seen.append(name)
             if len(seen) == k:
-                raise Killed(f"killed before write {k} ({name})")
+                raise KilledError(f"killed before write {k} ({name})")
             return real(self, *args, **kwargs)
 
         return write
@@ -99,7 +101,7 @@ def test_task_killed_at_each_commit_converges_on_rerun(
         _prepare(tmp_path / f"crash{k}", monkeypatch, tmp_path, CASES[name])
         with pytest.MonkeyPatch.context() as mp:
             crash_before_write(mp, k)
-            with pytest.raises(Killed):
+            with pytest.raises(KilledError):
                 run_task(name, [])
         assert run_task(name, []) == 0
         assert snapshot(spark) == expected, f"{name} killed before write {k} ({writes[k - 1]}) did not converge"
@@ -112,7 +114,7 @@ def test_train_refuses_features_whose_lineage_commit_was_lost(
     _prepare(home, monkeypatch, tmp_path, ["silver", "feature-store", "bronze-small", "silver"])
     with pytest.MonkeyPatch.context() as mp:  # the second build dies between its rows and its lineage
         crash_before_write(mp, 2)
-        with pytest.raises(Killed):
+        with pytest.raises(KilledError):
             run_task("feature-store", [])
     capsys.readouterr()
     assert run_task("train", []) == 1
