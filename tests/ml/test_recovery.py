@@ -148,6 +148,10 @@ def test_stale_running_runs_are_marked_failed(mlflow_home: Path) -> None:
     registry = client()
     experiment_id = _experiment_id()
     stale = registry.create_run(experiment_id)  # a run whose process was killed: never ended
+    shared = recover_unfinished(registry, experiment_id=experiment_id, model_name="iris_no_such_model",
+                                stale_after_hours=1.0)
+    assert not shared.failed_runs  # on a shared workspace a run started a moment ago may be alive
+    assert registry.get_run(stale.info.run_id).info.status == "RUNNING"
     recovery = recover_unfinished(registry, experiment_id=experiment_id, model_name="iris_no_such_model")
     assert recovery.failed_runs == [stale.info.run_id] and not recovery.completed_versions
     run = registry.get_run(stale.info.run_id)

@@ -34,9 +34,16 @@ class Recovery:
         return bool(self.failed_runs or self.completed_versions or self.interrupted_versions)
 
 
-def recover_unfinished(registry: MlflowClient, *, experiment_id: str, model_name: str) -> Recovery:
-    """Complete or label everything a killed training run left behind (call under the home lock, before training)."""
-    recovery = Recovery(failed_runs=fail_stale_runs(registry, experiment_id=experiment_id))
+def recover_unfinished(
+    registry: MlflowClient, *, experiment_id: str, model_name: str, stale_after_hours: float = 0.0
+) -> Recovery:
+    """Complete or label everything a killed training run left behind (call before training).
+
+    `stale_after_hours`: 0 under the local home lock (no other training can be running); on a shared workspace,
+    where another job may be training right now, only runs RUNNING for longer than this are failed.
+    """
+    recovery = Recovery(failed_runs=fail_stale_runs(registry, experiment_id=experiment_id,
+                                                    older_than_hours=stale_after_hours))
     versions = sorted(_versions(registry, model_name), key=lambda v: int(v.version))
     newest = str(versions[-1].version) if versions else None
     for version in versions:
@@ -53,9 +60,13 @@ def recover_unfinished(registry: MlflowClient, *, experiment_id: str, model_name
     return recovery
 
 
-def fail_stale_runs(registry: MlflowClient, *, experiment_id: str) -> list[str]:
-    """Mark RUNNING runs FAILED: under the home lock no other training runs, so their process is dead."""
-    stale = registry.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'")
+def fail_stale_runs(registry: MlflowClient, *, experiment_id: str, older_than_hours: float = 0.0) -> list[str]:
+    """Mark RUNNING runs (started more than `older_than_hours` ago) FAILED: their process is dead."""
+    import time
+
+    started_before = int((time.time() - older_than_hours * 3600) * 1000)
+    found = registry.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'")
+    stale = [run for run in found if (run.info.start_time or 0) <= started_before]
     for run in stale:
         registry.set_tag(run.info.run_id, RECOVERED_TAG, "marked FAILED: its process died before the run ended")
         registry.set_terminated(run.info.run_id, status="FAILED")

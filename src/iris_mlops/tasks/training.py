@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from iris_mlops.ml.data import TrainingData
     from iris_mlops.ml.tracking import MlflowTarget
 
+STALE_RUN_HOURS = 24.0  # on Databricks a RUNNING run older than a day belongs to a dead job (jobs time out sooner)
+
 
 ForceOption = Annotated[
     bool,
@@ -117,7 +119,10 @@ def recover_training(ctx: TaskContext, target: MlflowTarget) -> dict[str, list[s
     from iris_mlops.ml.recovery import recover_unfinished
     from iris_mlops.ml.registry import client
 
-    recovery = recover_unfinished(client(), experiment_id=target.experiment_id, model_name=target.model_name)
+    # Locally the home lock serialises training, so any RUNNING run is dead; a shared workspace may be training now.
+    local = target.tracking_uri.startswith("sqlite")
+    recovery = recover_unfinished(client(), experiment_id=target.experiment_id, model_name=target.model_name,
+                                  stale_after_hours=0.0 if local else STALE_RUN_HOURS)
     if recovery:
         ctx.echo(f"completed an interrupted earlier run: runs marked FAILED {recovery.failed_runs or '-'}, "
                  f"versions gated {recovery.completed_versions or '-'}, "
