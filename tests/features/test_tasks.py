@@ -124,7 +124,7 @@ def test_train_killed_before_its_champion_alias_is_completed_by_the_next_train(
         from iris_mlops.entrypoints import run_task
 
         assert run_task("train", []) != 0  # an interrupt ends the run (130), the version registered, no champion
-    code, out, err = _run("train", "--json")
+    code, out, err = _run("train", "--json", "--force")  # --force: train again rather than reuse version 1
     assert code == 0, err
     trained = json.loads(out)
     assert trained["recovered"]["completed_versions"] == ["1"]
