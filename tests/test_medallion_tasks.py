@@ -190,13 +190,18 @@ def test_batches_list_and_delete(spark, home: Path, tmp_path: Path) -> None:
         (4, 2, 2, "done"),
     }
     small_batch = rows[str(small.resolve())]["batch_id"]
-    deleted = runner.invoke(app, ["batches", "delete", small_batch[:8], "--run-id", "del-run"])
+    assert run_task("feature-store", []) == 0
+    assert _count(spark, "features", small_batch) == 2
+    unconfirmed = runner.invoke(app, ["batches", "delete", small_batch[:8]])
+    assert unconfirmed.exit_code == 2 and "add --yes to confirm" in unconfirmed.stderr
+    assert [_count(spark, t, small_batch) for t in ("bronze", "silver", "quarantine", "features")] == [4, 2, 2, 2]
+    deleted = runner.invoke(app, ["batches", "delete", small_batch[:8], "--run-id", "del-run", "--yes"])
     assert deleted.exit_code == 0, deleted.output
-    assert [_count(spark, t, small_batch) for t in ("bronze", "silver", "quarantine")] == [0, 0, 0]
+    assert [_count(spark, t, small_batch) for t in ("bronze", "silver", "quarantine", "features")] == [0, 0, 0, 0]
     assert _count(spark, "bronze") == 150
     settings, store = _tables(spark)
     assert store.history(settings.table("bronze"))[0].run_id == "del-run"
-    missing = runner.invoke(app, ["batches", "delete", "ffffffff"])
+    missing = runner.invoke(app, ["batches", "delete", "ffffffff", "--yes"])
     assert missing.exit_code == 1
     assert "no batch 'ffffffff'" in missing.stderr
 
@@ -223,3 +228,28 @@ def test_bronze_csv_options_force_the_separator_and_decimal_mark(spark, home: Pa
     assert run_task("bronze", ["--source", str(path), "--csv-sep", "|", "--csv-decimal", ","]) == 0
     assert run_task("silver", []) == 0
     assert (_count(spark, "silver"), _count(spark, "quarantine")) == (120, 0)
+@pytest.mark.usefixtures("quality_gate_off")
+def test_silver_keeps_a_batch_that_vanished_from_bronze(spark, home: Path, tmp_path: Path, capsys) -> None:
+    import json
+
+    small = tmp_path / "small.csv"
+    small.write_text(SMALL)
+    for args in ([], ["--source", str(small)]):
+        assert run_task("bronze", args) == 0
+    assert run_task("silver", []) == 0
+    settings, store = _tables(spark)
+    small_batch = store.read(settings.table("quarantine")).first().batch_id
+    # The batch disappears from bronze behind silver's back (a lost file, another writer): not a person's delete.
+    store.delete_where(settings.table("bronze"), column="batch_id", values=[small_batch], run_id="lost")
+    versions = {t: store.version(settings.table(t)) for t in ("silver", "quarantine")}
+    capsys.readouterr()
+    assert run_task("silver", []) == 0
+    assert f"missing from bronze and are kept: {small_batch}" in capsys.readouterr().err
+    assert run_task("silver", ["--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["missing_from_bronze"] == [small_batch] and result["batches"] == []
+    assert (_count(spark, "silver", small_batch), _count(spark, "quarantine", small_batch)) == (2, 2)
+    assert {t: store.version(settings.table(t)) for t in versions} == versions  # nothing written
+    assert run_task("silver", ["--all", "--json"]) == 0  # --all rebuilds bronze's batches, still keeps the orphan
+    assert json.loads(capsys.readouterr().out)["missing_from_bronze"] == [small_batch]
+    assert _count(spark, "silver", small_batch) == 2

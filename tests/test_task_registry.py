@@ -103,9 +103,9 @@ def test_task_result_json_is_the_dataclass_fields() -> None:
 def test_task_result_json_leaves_out_parts_that_did_not_run() -> None:
     from iris_mlops.tasks.medallion import SilverResult
 
-    idle = json.loads(SilverResult(batches=[], removed_batches=[], run_id="r").to_json())
-    assert idle == {"batches": [], "removed_batches": [], "run_id": "r"}
-    done = json.loads(SilverResult(batches=["b"], removed_batches=[], run_id="r", silver_version=0).to_json())
+    idle = json.loads(SilverResult(batches=[], missing_from_bronze=[], run_id="r").to_json())
+    assert idle == {"batches": [], "missing_from_bronze": [], "run_id": "r"}
+    done = json.loads(SilverResult(batches=["b"], missing_from_bronze=[], run_id="r", silver_version=0).to_json())
     assert done["silver_version"] == 0 and "quarantine_version" not in done
 
 

@@ -102,3 +102,31 @@ def test_train_on_an_empty_feature_table_is_one_line(spark, home: Path) -> None:
     make_store(settings, spark).overwrite(settings.table("features"), empty, run_id="r0")
     code, _, err = _run("train")
     assert code != 0 and "is empty: nothing to train on" in err
+
+
+def test_train_killed_before_its_champion_alias_is_completed_by_the_next_train(
+    spark, silver_rows, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow import MlflowClient
+
+    monkeypatch.setenv("IRIS_MLOPS_TRAINING__RANDOM_FOREST__N_ESTIMATORS", "10")
+    _write_silver(spark, silver_rows)
+    assert _run("feature-store")[0] == 0
+    real = MlflowClient.set_registered_model_alias
+
+    def killed(self, name, alias, version):
+        if alias == "champion":
+            raise KeyboardInterrupt("killed before the champion alias")
+        return real(self, name, alias, version)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(MlflowClient, "set_registered_model_alias", killed)
+        from iris_mlops.entrypoints import run_task
+
+        assert run_task("train", []) != 0  # an interrupt ends the run (130), the version registered, no champion
+    code, out, err = _run("train", "--json", "--force")  # --force: train again rather than reuse version 1
+    assert code == 0, err
+    trained = json.loads(out)
+    assert trained["recovered"]["completed_versions"] == ["1"]
+    assert trained["gate"]["previous_champion"] == "1" and trained["gate"]["version"] == "2"
+    assert "champion v1" in trained["gate"]["reason"]

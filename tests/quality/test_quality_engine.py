@@ -304,5 +304,35 @@ def test_validate_aggregation_error_fails_expectations_not_the_run(spark: SparkS
     suite = make_suite([exp("expect_column_values_to_be_in_set", column="species", value_set=[1, 2]),
                         exp("expect_column_to_exist", column="species")])  # no column types given: not refused
     in_set, exists = run(df, suite).results
-    assert not in_set.success and (in_set.exception or "").startswith("aggregation failed: ")
+    assert not in_set.success and (in_set.exception or "").startswith("Spark could not evaluate it: ")
     assert exists.success
+
+
+def test_one_expectation_spark_cannot_evaluate_fails_alone(spark: SparkSession,
+                                                           make_suite: Callable[..., Suite]) -> None:
+    df = spark.createDataFrame([("abc", 1.0), ("def", 2.0)], "species string, petal_length double")
+    suite = make_suite([  # no column types given, so the suite loads; the in-set comparison cannot convert 'abc'
+        exp("expect_column_values_to_not_be_null", column="species"),
+        exp("expect_column_values_to_be_in_set", column="species", value_set=[1, 2]),
+        exp("expect_column_mean_to_be_between", column="petal_length", min_value=1.0, max_value=2.0),
+        exp("expect_column_values_to_be_between", column="petal_length", min_value=0.0, max_value=1.5),
+    ])
+    not_null, in_set, mean, between = run(df, suite).results
+    assert not in_set.success and "Spark could not evaluate it" in (in_set.exception or "")
+    assert "abc" in (in_set.exception or "") or "CAST" in (in_set.exception or "").upper()
+    assert not_null.success and not_null.exception is None and not_null.element_count == 2
+    assert mean.success and mean.observed_value == pytest.approx(1.5) and mean.exception is None
+    assert not between.success and between.unexpected_count == 1 and between.exception is None
+
+
+@pytest.mark.parametrize("kind", ["expect_column_values_to_be_between", "expect_column_max_to_be_between"])
+def test_numeric_expectation_on_a_text_column_fails_with_an_error(
+    spark: SparkSession, make_suite: Callable[..., Suite], kind: str
+) -> None:
+    df = spark.createDataFrame([("5.1",), ("9.9",)], "sepal_length string")
+    suite = make_suite([exp(kind, column="sepal_length", min_value=0.0, max_value=8.0),
+                        exp(kind, column="sepal_length", min_value=0.0, max_value=8.0, parse_as="double")])
+    text, parsed = run(df, suite).results
+    assert not text.success and "'sepal_length' is StringType, not numeric" in (text.exception or "")
+    assert text.unexpected_count is None  # not "0 unexpected": it was not evaluated
+    assert not parsed.success and parsed.exception is None  # parsed as numbers, 9.9 is out of range

@@ -7,16 +7,20 @@ from typing import Annotated, Any
 
 import typer
 
-from iris_mlops.errors import IrisMlopsError
+from iris_mlops.errors import InputError, IrisMlopsError
+from iris_mlops.schemas import BATCH_ID
 from iris_mlops.tasks.context import TaskContext, task_context
 from iris_mlops.tasks.options import CatalogOption, EnvOption, JsonOption, RunIdOption, SchemaOption
 
 app = typer.Typer(
-    help="List the ingested batches or delete one from bronze, silver and quarantine.", no_args_is_help=True
+    help="List the ingested batches or delete one from bronze, silver, quarantine and features.", no_args_is_help=True
 )
 
 COLUMNS = ("batch_id", "source", "ingested_at", "bronze_rows", "silver_rows", "quarantine_rows", "status")
-LAYERS = ("quarantine", "silver", "bronze")  # delete order: a crash leaves bronze, so silver re-processes the batch
+# Delete order, downstream first: a crash leaves the batch in bronze, so `batches list` still shows it and
+# re-running the delete (or silver) finishes the job.
+LAYERS = ("features", "quarantine", "silver", "bronze")
+YesOption = Annotated[bool, typer.Option("--yes", help="Confirm: delete the batch's rows from every table.")]
 
 
 def batch_rows(ctx: TaskContext) -> list[dict[str, Any]]:
@@ -59,6 +63,17 @@ def list_batches(
         typer.echo("  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)).rstrip())
 
 
+def _rows_in(ctx: TaskContext, layer: str, batch: str, status: dict[str, Any]) -> int:
+    """The batch's rows in `layer` (the status row has the medallion counts; features are counted here)."""
+    if layer != "features":
+        return int(status[f"{layer}_rows"] or 0)
+    name = ctx.settings.table("features")
+    if not ctx.store.exists(name):
+        return 0
+    df = ctx.store.read(name)
+    return df.filter(df[BATCH_ID] == batch).count()
+
+
 def resolve_batch(wanted: str, known: list[str]) -> str:
     """The batch id named exactly, or by a unique prefix of at least 4 characters."""
     if wanted in known:
@@ -79,18 +94,22 @@ def delete_batch(
     schema: SchemaOption = None,
     run_id: RunIdOption = None,
     as_json: JsonOption = False,
+    yes: YesOption = False,
 ) -> None:
-    """Delete one batch from quarantine, silver and bronze: one commit per table that holds it."""
+    """Delete one batch from features, quarantine, silver and bronze: one commit per table that holds it."""
     with task_context("batches", env=env, catalog=catalog, schema=schema, run_id=run_id, quiet=as_json) as ctx:
         rows = {r["batch_id"]: r for r in batch_rows(ctx)}
         batch = resolve_batch(batch_id, list(rows))
+        counts = {layer: _rows_in(ctx, layer, batch, rows[batch]) for layer in LAYERS}
+        if not yes:
+            held = ", ".join(f"{n} in {layer}" for layer, n in counts.items() if n) or "no rows"
+            raise InputError(f"batch {batch} holds {held}: deleting it is permanent, add --yes to confirm")
         versions = {}
-        for layer in LAYERS:
-            count = rows[batch][f"{layer}_rows"]
+        for layer, count in counts.items():
             if count:
                 name = ctx.settings.table(layer)
-                versions[name] = ctx.store.delete_where(name, column="batch_id", values=[batch], run_id=ctx.run_id)
+                versions[name] = ctx.store.delete_where(name, column=BATCH_ID, values=[batch], run_id=ctx.run_id)
                 ctx.echo(f"deleted {count} rows of batch {batch} from {name} (version {versions[name]})")
-        ctx.echo("gold still aggregates the previous silver: run `iris-mlops gold` to refresh it")
+        ctx.echo("gold and models still reflect the previous data: run `iris-mlops gold` (and retrain) to refresh")
     if as_json:
         typer.echo(json.dumps({"batch_id": batch, "versions": versions, "run_id": ctx.run_id}))

@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING
 
 from iris_mlops.errors import InputError, ModelError, TableNotFoundError
 from iris_mlops.features.definitions import FEATURE_VERSION, RAW_MEASUREMENTS
-from iris_mlops.schemas import FEATURE_VERSION_COLUMN, LABEL, SAMPLE_ID
+from iris_mlops.schemas import FEATURE_VERSION_COLUMN, LABEL, RUN_ID, SAMPLE_ID
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
 
     from iris_mlops.storage import TableStore
+
+# The feature-store run whose rows the lineage properties (source table and version) describe. The rows and the
+# properties are two commits: a run that dies between them leaves properties of an older build on new rows.
+LINEAGE_RUN_ID = "iris_mlops.lineage_run_id"
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,20 @@ def load_training_frame(
     if frame.empty:
         raise InputError(f"feature table {table} version {pinned} is empty: nothing to train on")
     check_feature_version(frame[FEATURE_VERSION_COLUMN].unique().tolist(), expected_feature_version, table=table)
+    properties = store.properties(table)
+    check_lineage(frame[RUN_ID].unique().tolist(), properties, table=table, version=pinned)
     frame = frame.sort_values(SAMPLE_ID, kind="stable").reset_index(drop=True)
-    return TrainingData(frame, table, pinned, expected_feature_version, store.location(table), store.properties(table))
+    return TrainingData(frame, table, pinned, expected_feature_version, store.location(table), properties)
+
+
+def check_lineage(row_run_ids: list[str], properties: Mapping[str, str], *, table: str, version: int) -> None:
+    """Raise ModelError unless the table's lineage properties were written by the run that wrote its rows."""
+    recorded = properties.get(LINEAGE_RUN_ID)
+    if recorded is None or set(row_run_ids) != {recorded}:
+        raise ModelError(
+            f"feature table {table} version {version} has no lineage for its rows (a feature-store run was "
+            "interrupted between its data and its properties commit): rerun `iris-mlops feature-store`"
+        )
 
 
 def check_feature_version(found: list[str], expected: str, *, table: str) -> None:

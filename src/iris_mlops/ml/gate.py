@@ -4,6 +4,11 @@ A candidate passes when it is not worse than the reference by more than `margin`
 reference: ``candidate >= reference × (1 − margin)`` for a higher-is-better metric. No reference
 (no champion yet) passes. A candidate score that is not a finite number never passes.
 
+`compare` is the comparison promotion and the monitor both use: the reference is the BEST of several models
+scored on the same rows (the champion and the best earlier champion), so a series of models each slightly
+worse than the last cannot walk the champion down: every promoted model is within `margin` of the best model
+ever promoted.
+
 `decide_promotion` is what every automatic promotion path calls: the same rule, except that a champion a
 person pinned (`iris-mlops models promote`) stays champion until it is unpinned or a run is forced.
 """
@@ -11,7 +16,8 @@ person pinned (`iris-mlops models promote`) stays champion until it is unpinned 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 # Scores are averages of small counts: a few ulps of rounding must not flip a decision at the boundary.
@@ -29,6 +35,8 @@ class GateDecision:
     margin: float
     relative_drop: float | None  # (reference − candidate) / reference; negative when the candidate is better
     reason: str
+    reference: str | None = None  # which model the reference score is (the best of `references`)
+    references: dict[str, float] = field(default_factory=dict)  # every model compared, by name, same rows
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON and MLflow."""
@@ -62,6 +70,25 @@ def decide(
         candidate_score, reference_score, drop=drop, margin=margin, passed=passed
     )
     return GateDecision(passed, reference_score=reference_score, relative_drop=drop, reason=reason, **fields)
+
+
+def compare(
+    *, candidate_score: float, references: Mapping[str, float | None], margin: float, metric: str = "f1_macro"
+) -> GateDecision:
+    """Gate `candidate_score` against the best of `references` (name -> score on the same rows; None: absent).
+
+    Promotion passes {"champion v3": ..., "best earlier champion v1": ...}; the monitor passes its baseline.
+    A reference that is missing or not a finite number is left out; with none left the candidate passes.
+    """
+    scored = {name: float(score) for name, score in references.items() if score is not None and math.isfinite(score)}
+    if not scored:
+        return decide(candidate_score=candidate_score, reference_score=None, margin=margin, metric=metric)
+    best = max(scored, key=lambda name: (scored[name], name))
+    decision = decide(candidate_score=candidate_score, reference_score=scored[best], margin=margin, metric=metric)
+    others = ", ".join(f"{name} {score:.4f}" for name, score in sorted(scored.items()) if name != best)
+    reason = decision.reason.replace("vs reference", f"vs {best}", 1)
+    reason += f" (also compared: {others})" if others else ""
+    return replace(decision, reason=reason, reference=best, references=scored)
 
 
 def _change(candidate: float, reference: float, *, drop: float, margin: float, passed: bool) -> str:
@@ -122,13 +149,17 @@ def decide_promotion(
     metric: str = "f1_macro",
     pin: Pin | None = None,
     force: bool = False,
+    references: Mapping[str, float | None] | None = None,
 ) -> PromotionDecision:
     """The one decision every automatic path calls: the gate, unless a person pinned the champion.
 
     A pin keeps the champion whatever the scores say (recorded with `pinned=True`); `force` lets the gate decide
     despite a pin.
     """
-    gate = decide(candidate_score=candidate_score, reference_score=champion_score, margin=margin, metric=metric)
+    if references is None:
+        gate = decide(candidate_score=candidate_score, reference_score=champion_score, margin=margin, metric=metric)
+    else:  # the champion and the best earlier champion (see `compare`); `champion_score` is one of them
+        gate = compare(candidate_score=candidate_score, references=references, margin=margin, metric=metric)
     if pin is None:
         return PromotionDecision(gate.passed, gate, gate.reason)
     if force:

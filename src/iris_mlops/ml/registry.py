@@ -105,20 +105,24 @@ def register_and_gate(
     *, model_uri: str, run_id: str, model_name: str, test_frame: pd.DataFrame, margin: float,
     tags: dict[str, str] | None = None, force: bool = False,
 ) -> GateOutcome:
-    """Register `model_uri` as a new version of `model_name`, alias it `challenger`, then gate it.
+    """Gate `model_uri`, then register it as a new version of `model_name` aliased `challenger` (and `champion`).
 
-    The challenger and the current champion are both scored on `test_frame` (the challenger's held-out
-    rows: raw measurements + species). The challenger becomes `champion` when `gate.decide_promotion` says so
-    (always for the first model; never while a person's pin holds, unless `force`, which also lifts the pin
-    when the challenger wins). The decision is logged to the run `run_id` and tagged on the version.
+    The challenger, the current champion and the best earlier champion are scored on `test_frame` (the
+    challenger's held-out rows: raw measurements + species); `gate.decide_promotion` compares against the best
+    of them (always passes for the first model; never promotes while a person's pin holds, unless `force`,
+    which also lifts the pin when the challenger wins). The decision is made BEFORE registration and stored in
+    the new version's tags, so `ml.recovery` can complete a run killed later; the run's `gate.decision` tag,
+    written last, says the registration is complete.
     """
     registry = client()
-    version = _register(registry, model_uri, model_name, tags)
     champion = alias_version(registry, model_name, CHAMPION)
-    challenger_score = score_model(f"models:/{model_name}/{version}", test_frame)
-    champion_score = score_model(f"models:/{model_name}/{champion.version}", test_frame) if champion else None
-    decision = decide_promotion(candidate_score=challenger_score, champion_score=champion_score, margin=margin,
-                                metric=PRIMARY_METRIC, pin=read_pin(registry, model_name), force=force)
+    references = reference_scores(registry, model_name, champion, test_frame)
+    decision = decide_promotion(candidate_score=score_model(model_uri, test_frame),
+                                champion_score=references.get(f"champion v{champion.version}") if champion else None,
+                                margin=margin, metric=PRIMARY_METRIC, pin=read_pin(registry, model_name), force=force,
+                                references=references)
+    version = _register(registry, model_uri, model_name, {**(tags or {}), **_version_tags(decision)})
+    registry.set_registered_model_alias(model_name, CHALLENGER, version)
     if decision.promote:
         registry.set_registered_model_alias(model_name, CHAMPION, version)
         if decision.forced:
@@ -130,13 +134,40 @@ def register_and_gate(
     return outcome
 
 
+def reference_scores(
+    registry: MlflowClient, model_name: str, champion: ModelVersion | None, frame: pd.DataFrame
+) -> dict[str, float | None]:
+    """The champion's and the best earlier champion's scores on `frame`, by name (same rows as the challenger)."""
+    if champion is None:
+        return {}
+    scores: dict[str, float | None] = {
+        f"champion v{champion.version}": score_model(f"models:/{model_name}/{champion.version}", frame)
+    }
+    earlier: dict[str, float] = {}
+    for version in earlier_champions(registry, model_name, exclude=str(champion.version)):
+        try:  # an earlier champion that no longer loads cannot be a reference; the champion itself must load
+            earlier[version] = score_model(f"models:/{model_name}/{version}", frame)
+        except ModelError:
+            continue
+    if earlier:
+        best = max(earlier, key=lambda v: (earlier[v], int(v)))
+        scores[f"best earlier champion v{best}"] = earlier[best]
+    return scores
+
+
+def earlier_champions(registry: MlflowClient, model_name: str, *, exclude: str) -> list[str]:
+    """Versions that were champion once: promoted by the gate or by hand (recorded in their tags)."""
+    versions = registry.search_model_versions(f"name = '{model_name}'")
+    return [str(v.version) for v in versions if str(v.version) != exclude
+            and ((v.tags or {}).get("gate_decision") == "promoted" or "promoted_by" in (v.tags or {}))]
+
+
 def _register(registry: MlflowClient, model_uri: str, model_name: str, tags: dict[str, str] | None) -> str:
-    """A new version of `model_name` aliased `challenger`; the model gets its description when it is new."""
+    """A new version of `model_name` (with its decision in `tags`); the model gets its description when it is new."""
     import mlflow
 
     try:
         version = str(mlflow.register_model(model_uri, model_name, tags=tags).version)
-        registry.set_registered_model_alias(model_name, CHALLENGER, version)
         if not registry.get_registered_model(model_name).description:
             registry.update_registered_model(model_name, description=MODEL_DESCRIPTION)
     except Exception as exc:
@@ -144,24 +175,30 @@ def _register(registry: MlflowClient, model_uri: str, model_name: str, tags: dic
     return version
 
 
+def _verdict(decision: PromotionDecision) -> str:
+    return "promoted" if decision.promote else ("kept_pinned" if decision.pinned else "rejected")
+
+
+def _version_tags(decision: PromotionDecision) -> dict[str, str]:
+    """The decision as version tags, stored when the version is created (one registry call)."""
+    tags = {"gate_decision": _verdict(decision), "gate_reason": decision.reason[:5000],
+            PRIMARY_METRIC: f"{decision.candidate_score:.6f}"}
+    if decision.pinned_version:
+        tags["gate_pinned_version"] = decision.pinned_version
+    return tags
+
+
 def _record(registry: MlflowClient, outcome: GateOutcome, *, run_id: str) -> None:
-    """The decision on the training run (metrics, tags, JSON) and on the model version (tags)."""
+    """The decision on the training run (metrics, JSON, tags); its `gate.decision` tag last (the ledger entry)."""
     decision = outcome.decision
-    verdict = "promoted" if outcome.promoted else ("kept_pinned" if outcome.pinned else "rejected")
     registry.log_metric(run_id, f"gate_challenger_{decision.metric}", decision.candidate_score)
     if decision.reference_score is not None:
         registry.log_metric(run_id, f"gate_champion_{decision.metric}", decision.reference_score)
     registry.log_dict(run_id, outcome.as_dict(), "gate_decision.json")
-    for key, value in {"gate.decision": verdict, "gate.reason": decision.reason, "gate.model_version": outcome.version,
+    for key, value in {"gate.reason": decision.reason, "gate.model_version": outcome.version,
                        "gate.previous_champion": outcome.previous_champion or "none",
-                       "gate.pinned": str(decision.pinned).lower()}.items():
+                       "gate.pinned": str(decision.pinned).lower(), "gate.decision": _verdict(decision)}.items():
         registry.set_tag(run_id, key, value)
-    version_tags = {"gate_decision": verdict, "gate_reason": decision.reason[:5000],
-                    PRIMARY_METRIC: f"{decision.candidate_score:.6f}"}
-    if decision.pinned_version:
-        version_tags["gate_pinned_version"] = decision.pinned_version
-    for key, value in version_tags.items():
-        registry.set_model_version_tag(outcome.model_name, outcome.version, key, value)
 
 
 def promote(model_name: str, version: str, *, reason: str, who: str | None = None) -> str | None:

@@ -17,7 +17,7 @@ from iris_mlops.quality.jobs import PhaseMeter
 from iris_mlops.quality.results import ExpectationResult, SuiteResult
 from iris_mlops.quality.samples import duplicate_values, failing_rows
 from iris_mlops.quality.shuffle import shuffle_counts
-from iris_mlops.quality.suite import Expectation, Suite
+from iris_mlops.quality.suite import NUMERIC_TYPES, Expectation, Suite
 from iris_mlops.timing import Timings
 
 if TYPE_CHECKING:
@@ -74,9 +74,20 @@ def _schema_phase(df: DataFrame, suite: Suite) -> tuple[dict[int, ExpectationRes
             outcomes[e.index] = ev.schema_result(e, types)
         elif missing:
             outcomes[e.index] = ev.failed_with(e, f"column {missing[0]!r} not found")
+        elif _needs_numbers(e, types):  # GX errors here too; Spark would compare strings and pass
+            found = types[e.column or ""]
+            outcomes[e.index] = ev.failed_with(
+                e, f"column {e.column!r} is {found}, not numeric: {e.type} needs numbers (or parse_as: double)")
         else:
             runnable.append(e)
     return outcomes, runnable
+
+
+def _needs_numbers(e: Expectation, types: dict[str, str]) -> bool:
+    """A numeric expectation on a column the DataFrame does not hold as numbers (checked on the data, not the suite)."""
+    if not e.spec.numeric or getattr(e.kwargs, "parse_as", None) is not None or not e.column:
+        return False
+    return types.get(e.column) not in NUMERIC_TYPES
 
 
 def _aggregate_phase(df: DataFrame, single: list[Expectation], read_other: OtherReader | None,
@@ -85,16 +96,41 @@ def _aggregate_phase(df: DataFrame, single: list[Expectation], read_other: Other
     with meter.phase("aggregate"):
         try:
             keys, metrics = _one_pass(df, single)
-        except Exception as exc:  # e.g. an ANSI cast error: fail these expectations, keep the others
-            problem = f"aggregation failed: {str(exc).strip().splitlines()[0][:200]}"
-            return {e.index: ev.failed_with(e, problem) for e in single}
+            failed: dict[int, ExpectationResult] = {}
+        except Exception:  # e.g. an ANSI cast error: find the expectation(s) that raise, keep the others
+            keys, metrics, failed = _one_by_one(df, single)
+    single = [e for e in single if e.index not in failed]
     outcomes = {e.index: _from_metrics(e, keys[e.index], metrics) for e in single if e.spec.kind != "cross"}
+    outcomes.update(failed)
     crossed = [e for e in single if e.spec.kind == "cross"]
     if crossed:
         with meter.phase("cross"):
             for e in crossed:
                 outcomes[e.index] = cross_result(e, {n: metrics[k] for n, k in keys[e.index].items()}, read_other)
     return outcomes
+
+
+def _one_by_one(
+    df: DataFrame, expectations: list[Expectation]
+) -> tuple[dict[int, Any], dict[str, Any], dict[int, ExpectationResult]]:
+    """The fallback when the combined query raises: one query per expectation; each failure alone, with its error."""
+    keys: dict[int, Any] = {}
+    metrics: dict[str, Any] = {}
+    failed: dict[int, ExpectationResult] = {}
+    for e in expectations:
+        try:
+            found_keys, found = _one_pass(df, [e])
+        except Exception as exc:  # Spark cannot evaluate this one (a value that does not convert, …)
+            failed[e.index] = ev.failed_with(e, f"Spark could not evaluate it: {_first_line(exc)}")
+            continue
+        keys.update(found_keys)
+        metrics.update(found)
+    return keys, metrics, failed
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]
 
 
 def _one_pass(df: DataFrame, expectations: list[Expectation]) -> tuple[dict[int, Any], dict[str, Any]]:

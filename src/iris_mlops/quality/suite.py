@@ -88,7 +88,12 @@ def load_suite(path: Path, *, columns: Mapping[str, str] | None = None,
             itself declares with a column-list expectation are used, and types are not checked.
         other_columns: columns of other tables (by table key) for cross-table expectations.
     """
-    raw = _read(path)
+    return suite_from_mapping(_read(path), path=path, columns=columns, other_columns=other_columns)
+
+
+def suite_from_mapping(raw: Mapping[str, Any], *, path: Path, columns: Mapping[str, str] | None = None,
+                       other_columns: Mapping[str, Mapping[str, str]] | None = None) -> Suite:
+    """Validate a suite already read (a YAML file's content, an imported GX suite); `path` names it in errors."""
     try:
         parsed = _SuiteFile.model_validate(raw)
     except ValidationError as exc:

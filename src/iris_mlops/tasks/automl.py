@@ -42,11 +42,13 @@ def run_automl_task(ctx: TaskContext) -> AutomlResult:
     from iris_mlops.ml.data import load_training_frame
     from iris_mlops.ml.tracking import configure_mlflow
     from iris_mlops.tasks.preflight import require_table
+    from iris_mlops.tasks.training import recover_training
 
     settings, timings = ctx.settings, Timings()
     require_table(ctx, "features")  # before MLflow and Spark start
     with timings.phase("mlflow_setup"):
         target = configure_mlflow(settings)  # fails fast, before Spark starts, when the store is unreachable
+        recover_training(ctx, target)  # a killed train/automl run: stale runs failed, half-gated versions completed
     with timings.phase("spark_start"):
         store = ctx.store  # starts Spark locally
     with timings.phase("read_tables"):

@@ -26,12 +26,14 @@ def run_feature_store(ctx: TaskContext) -> FeatureStoreResult:
     from iris_mlops.errors import InputError
     from iris_mlops.features.definitions import FEATURE_VERSION, feature_names
     from iris_mlops.features.transforms import build_feature_table
+    from iris_mlops.ml.data import LINEAGE_RUN_ID
     from iris_mlops.schemas import SAMPLE_ID
     from iris_mlops.storage import TableProperties
     from iris_mlops.tasks.preflight import require_table
 
     silver_name, features_name = ctx.settings.table("silver"), ctx.settings.table("features")
     require_table(ctx, "silver")  # the Delta log answers locally, before Spark starts
+    _report_interrupted_build(ctx, features_name)
     silver_version = ctx.store.version(silver_name)
     silver_df = ctx.store.read(silver_name, version=silver_version)
     if silver_df.isEmpty():
@@ -51,6 +53,7 @@ def run_feature_store(ctx: TaskContext) -> FeatureStoreResult:
             "feature_version": FEATURE_VERSION,
             "iris_mlops.source_table": silver_name,
             "iris_mlops.source_version": str(silver_version),
+            LINEAGE_RUN_ID: ctx.run_id,  # rows carry run_id: a reader tells whether these properties describe them
         },
     )
     version = ctx.store.overwrite(features_name, features, run_id=ctx.run_id, properties=properties)
@@ -59,3 +62,19 @@ def run_feature_store(ctx: TaskContext) -> FeatureStoreResult:
              f"feature version {FEATURE_VERSION} (from {silver_name} version {silver_version})")
     return FeatureStoreResult(table=features_name, version=version, rows=rows, feature_version=FEATURE_VERSION,
                               silver_table=silver_name, silver_version=silver_version, run_id=ctx.run_id)
+
+
+def _report_interrupted_build(ctx: TaskContext, name: str) -> None:
+    """Say when the last build died between its data and its properties commit (this run rewrites both)."""
+    from iris_mlops.errors import ModelError
+    from iris_mlops.ml.data import check_lineage
+    from iris_mlops.schemas import RUN_ID
+
+    if not ctx.store.exists(name):
+        return
+    df = ctx.store.read(name)
+    run_ids = [row[RUN_ID] for row in df.select(RUN_ID).distinct().collect()]
+    try:
+        check_lineage(run_ids, ctx.store.properties(name), table=name, version=ctx.store.version(name))
+    except ModelError:
+        ctx.echo(f"{name}: the previous feature-store run was interrupted before its lineage commit; rebuilding")

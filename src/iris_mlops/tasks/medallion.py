@@ -44,7 +44,7 @@ class BronzeResult(TaskResult):
 @dataclass
 class SilverResult(TaskResult):
     batches: list[str]
-    removed_batches: list[str]
+    missing_from_bronze: list[str]  # in silver/quarantine but no longer in bronze: reported, never deleted here
     run_id: str
     silver_version: int | None = None  # None: nothing to do, nothing written
     quarantine_version: int | None = None
@@ -125,9 +125,14 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
     bronze_df = ctx.store.read(names["bronze"])
     status = read_batch_status(ctx)
     todo = sorted(b for b, s in status.items() if s == PENDING or (rebuild_all and s != ORPHAN))
+    # A batch that vanished from bronze (a lost file, a corrupt commit, someone else's delete) is reported,
+    # never propagated: removing a batch is a person's decision (`iris-mlops batches delete`).
     orphans = sorted(b for b, s in status.items() if s == ORPHAN)
-    result = SilverResult(batches=todo, removed_batches=orphans, run_id=ctx.run_id)
-    if not todo and not orphans:
+    result = SilverResult(batches=todo, missing_from_bronze=orphans, run_id=ctx.run_id)
+    if orphans:
+        ctx.echo(f"warning: {len(orphans)} batch(es) in silver/quarantine are missing from bronze and are kept: "
+                 f"{', '.join(orphans)} (remove one with `iris-mlops batches delete BATCH --yes`)")
+    if not todo:
         ctx.echo("nothing to do: every bronze batch is already in silver (use --all to rebuild)")
         return result
     ctx.echo(f"processing {len(todo)} batch(es): {', '.join(todo) or '-'}")
@@ -148,7 +153,7 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
         ctx.store.replace_where(names["quarantine"], quarantine_df, column=BATCH_ID, values=todo, run_id=ctx.run_id)
         raise all_quarantined
     # Audit silver as it will read after the write (other batches kept, these replaced), before either write.
-    replaced = [*todo, *orphans]
+    replaced = todo
     audit_before_write(ctx, "silver", _after_replace(ctx, names["silver"], silver_df, replaced))
     # Two commits, each replacing exactly these batches: re-running after a crash between them converges.
     for key, df in (("silver", silver_df), ("quarantine", quarantine_df)):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from iris_mlops.ml.data import TrainingData
     from iris_mlops.ml.tracking import MlflowTarget
+
+STALE_RUN_HOURS = 24.0  # on Databricks a RUNNING run older than a day belongs to a dead job (jobs time out sooner)
 
 
 ForceOption = Annotated[
@@ -37,6 +39,8 @@ class TrainResult(TaskResult):
     ui_command: str
     run_id: str
     reused_version: str | None = None  # set when an identical training was found and reused
+    # What a killed earlier run left and this run completed (empty lists: nothing).
+    recovered: dict[str, list[str]] = field(default_factory=dict)
 
 
 @task(
@@ -60,13 +64,16 @@ def run_train(ctx: TaskContext, *, force: ForceOption = False) -> TrainResult:
     settings = ctx.settings
     require_table(ctx, "features")  # before MLflow and Spark start
     target = configure_mlflow(settings)  # fails fast, before Spark starts, when the store is unreachable
+    recovered = recover_training(ctx, target)
     data = load_training_frame(ctx.store, settings.table("features"))
     classifier = make_random_forest(settings.training.random_forest)
     fraction, seed = settings.split.test_fraction, settings.split.seed
     fingerprint = fingerprint_of(data, classifier, test_fraction=fraction, split_seed=seed)
     existing = None if force else find_version_by_fingerprint(client(), target.model_name, fingerprint)
     if existing is not None:
-        return _reused(ctx, target, data, existing)
+        reused = _reused(ctx, target, data, existing)
+        reused.recovered = recovered
+        return reused
     ctx.echo(f"training on {data.table} version {data.version} ({len(data.frame)} rows, "
              f"feature version {data.feature_version})")
     result = train_model(data, classifier=classifier, labels=settings.silver.species, test_fraction=fraction,
@@ -86,7 +93,7 @@ def run_train(ctx: TaskContext, *, force: ForceOption = False) -> TrainResult:
     return TrainResult(mlflow_run_id=result.run_id, model_uri=result.model_uri, metrics=result.metrics,
                        features_table=data.table, features_table_version=data.version,
                        feature_version=data.feature_version, gate=outcome.as_dict(), tracking_uri=target.tracking_uri,
-                       ui_command=target.ui_command(), run_id=ctx.run_id)
+                       ui_command=target.ui_command(), run_id=ctx.run_id, recovered=recovered)
 
 
 def _reused(ctx: TaskContext, target: MlflowTarget, data: TrainingData, existing: ModelVersion) -> TrainResult:
@@ -105,3 +112,21 @@ def _reused(ctx: TaskContext, target: MlflowTarget, data: TrainingData, existing
                              "version": version},
                        tracking_uri=target.tracking_uri, ui_command=target.ui_command(), run_id=ctx.run_id,
                        reused_version=version)
+
+
+def recover_training(ctx: TaskContext, target: MlflowTarget) -> dict[str, list[str]]:
+    """Complete or undo what a killed train/automl run left in MLflow (stale runs, half-gated versions)."""
+    from dataclasses import asdict
+
+    from iris_mlops.ml.recovery import recover_unfinished
+    from iris_mlops.ml.registry import client
+
+    # Locally the home lock serialises training, so any RUNNING run is dead; a shared workspace may be training now.
+    local = target.tracking_uri.startswith("sqlite")
+    recovery = recover_unfinished(client(), experiment_id=target.experiment_id, model_name=target.model_name,
+                                  stale_after_hours=0.0 if local else STALE_RUN_HOURS)
+    if recovery:
+        ctx.echo(f"completed an interrupted earlier run: runs marked FAILED {recovery.failed_runs or '-'}, "
+                 f"versions gated {recovery.completed_versions or '-'}, "
+                 f"versions labelled interrupted {recovery.interrupted_versions or '-'}")
+    return asdict(recovery)
