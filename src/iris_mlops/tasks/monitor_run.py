@@ -9,7 +9,7 @@ from iris_mlops.monitoring.checks import WindowInputs, WindowResult, evaluate_wi
 from iris_mlops.monitoring.profile import WindowProfile
 from iris_mlops.monitoring.records import WindowInfo, drift_rows, profile_rows, run_row
 from iris_mlops.monitoring.reference import PREDICTED, ReferenceProfile
-from iris_mlops.tasks.monitor import MonitorResult, _margin, now_utc, to_result
+from iris_mlops.tasks.monitor import MonitorResult, _margin, deliver_findings, now_utc, to_result
 from iris_mlops.tasks.monitor_io import (
     Champion,
     MonitorInputError,
@@ -51,6 +51,8 @@ def monitor_tables(ctx: TaskContext, *, since: datetime | None, batches: list[st
             previous_id=history.last_window_id, report=report)
     ctx.echo(f"{result.status}: window {info.window_id} ({window.rows} rows, {len(info.batches)} batch(es)); "
              f"{len(result.drift.drifted_columns)} drifted column(s), {len(result.findings)} finding(s)")
+    deliver_findings(ctx, result, subject=f"{champion.name} v{champion.version}, window {info.window_id}",
+                     report=report, fail_on=fail_on)
     return to_result(result, ctx=ctx, mode="tables", rows=window.rows, window=_window_dict(info), fail_on=fail_on,
                      model_version=champion.version, report=report)
 
