@@ -125,4 +125,6 @@ def test_monitor_tables_records_the_window_once_and_skips_an_empty_one(
     chosen = [arg for batch in first["window"]["batches"] for arg in ("--batches", batch)]
     code, rerun = monitor_json(capsys, "--run-id", "m3", *chosen)
     assert rerun["window"]["window_id"] == first["window"]["window_id"] and rerun["rows"] == first["rows"]
+    trend = Path(rerun["report"]).read_text(encoding="utf-8").split("id='trend'")[1]
+    assert trend.index("m1") < trend.index("this run") and "m2" not in trend  # past runs of this model, not skips
     assert run_task("monitor", ["--batches", "nope"]) == 2
