@@ -64,6 +64,20 @@ test-parity: check-java install-dev $(STAMP_GX) ## Compare data-quality results 
 
 .PHONY: test-parity
 
+VENV_EVIDENTLY ?= .venv-evidently
+STAMP_EVIDENTLY := $(VENV_EVIDENTLY)/.installed-evidently
+EVIDENTLY_REQUIREMENTS := tests/parity/requirements-evidently.txt
+
+$(STAMP_EVIDENTLY): $(EVIDENTLY_REQUIREMENTS)
+	test -x $(VENV_EVIDENTLY)/bin/python || $(PYTHON) -m venv $(VENV_EVIDENTLY)
+	$(VENV_EVIDENTLY)/bin/pip install --quiet --disable-pip-version-check -r $(EVIDENTLY_REQUIREMENTS)
+	@touch $@
+
+test-drift-parity: install-dev $(STAMP_EVIDENTLY) ## Compare drift verdicts with Evidently 0.7.x DataDriftPreset, column by column
+	$(PY) tests/parity/drift_parity.py --evidently-python $(VENV_EVIDENTLY)/bin/python
+
+.PHONY: test-drift-parity
+
 build: install-dev ## Build the wheel into dist/
 	rm -rf dist
 	$(PY) -m build --wheel --outdir dist .
@@ -78,7 +92,7 @@ lock: ## Re-resolve the pinned versions (requirements/constraints.txt) from pypr
 	rm -rf .venv-lock
 
 clean: ## Remove the virtualenv, build output, caches and the local home folder
-	rm -rf $(VENV) .venv-gx dist build .iris_mlops .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
+	rm -rf $(VENV) .venv-gx .venv-evidently dist build .iris_mlops .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # ---- Databricks bundle (docs/databricks.md) -------------------------------------------------------------------

@@ -354,6 +354,8 @@ class MonitoringConfig(Frozen):
     volume_history: int = Field(default=7, ge=1)
     freshness_hours: float = Field(default=36.0, gt=0)
     report: bool = True
+    # Ad hoc comparisons of two files are explorations: their findings go to the alert channels only when asked.
+    alert_ad_hoc: bool = False
 
     @model_validator(mode="after")
     def _k_of_n(self) -> MonitoringConfig:

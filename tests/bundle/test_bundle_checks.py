@@ -137,8 +137,16 @@ def test_mlops_full_runs_the_whole_chain(document: dict[str, Any]) -> None:
         "train": ["feature-store"],
         "automl": ["train"],  # both move the model's aliases: never side by side
         "eda-benchmark": ["feature-store"],
+        "monitor": ["train"],
+        "notify-failure": ["data-quality", "automl", "eda-benchmark", "monitor"],  # every other leaf
     }
     assert "schedule" not in job and job["tags"]["iris_mlops_job"] == "mlops_full"
+    tasks = {t["task_key"]: t for t in job["tasks"]}
+    assert tasks["monitor"]["python_wheel_task"]["entry_point"] == "iris-mlops-monitor"
+    leaf = tasks["notify-failure"]
+    assert leaf["run_if"] == "AT_LEAST_ONE_FAILED"
+    assert leaf["python_wheel_task"]["parameters"][:2] == ["--job", "mlops_full"]
+    assert all(t.get("run_if", "ALL_SUCCESS") == "ALL_SUCCESS" for k, t in tasks.items() if k != "notify-failure")
 
 
 def test_every_wheel_task_gets_schema_and_git_commit(document: dict[str, Any]) -> None:

@@ -71,6 +71,7 @@ def test_monitor_without_champion_is_exit_2_and_writes_nothing(home, capsys) -> 
 def test_monitor_report_renders_in_chromium(spark, tmp_path, files) -> None:  # type: ignore[no-untyped-def]
     from iris_mlops.config import MonitoringConfig
     from iris_mlops.monitoring.checks import WindowInputs, evaluate_window
+    from iris_mlops.monitoring.history import TrendPoint
     from iris_mlops.monitoring.report import render_report
     from iris_mlops.tasks.monitor_profiles import build_reference, profile_window
 
@@ -86,7 +87,8 @@ def test_monitor_report_renders_in_chromium(spark, tmp_path, files) -> None:  # 
     # the probe writes the right edge of the widest element into the DOM that --dump-dom prints
     probe = ("<script>window.onload=()=>{document.body.dataset.widest=Math.max(...[...document.querySelectorAll('*')]"
              ".map(e=>e.getBoundingClientRect().right));}</script></body>")
-    text = render_report(result, reference=reference, current=window, title="t", history=[])
+    past = [TrendPoint("run-a", "2026-11-28 06:00:00", "3", "OK", 150, 0.0, 0.9667, 0.9666, 0.95)]
+    text = render_report(result, reference=reference, current=window, title="t", history=past)
     page.write_text(text.replace("</body>", probe), "utf-8")
     shot = tmp_path / "shot.png"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
@@ -96,7 +98,7 @@ def test_monitor_report_renders_in_chromium(spark, tmp_path, files) -> None:  # 
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,2000",
          "--virtual-time-budget=2000", "--dump-dom", page.as_uri()],
         check=True, capture_output=True, text=True, timeout=120).stdout
-    for section in ("drift-tests", "distributions", "performance", "data-quality"):
+    for section in ("drift-tests", "distributions", "performance", "trend", "data-quality"):
         assert f"id=\"{section}\"" in dumped
     assert dumped.count("data:image/png;base64") >= 5
     widest = float(dumped.split('data-widest="')[1].split('"')[0])
@@ -123,4 +125,6 @@ def test_monitor_tables_records_the_window_once_and_skips_an_empty_one(
     chosen = [arg for batch in first["window"]["batches"] for arg in ("--batches", batch)]
     code, rerun = monitor_json(capsys, "--run-id", "m3", *chosen)
     assert rerun["window"]["window_id"] == first["window"]["window_id"] and rerun["rows"] == first["rows"]
+    trend = Path(rerun["report"]).read_text(encoding="utf-8").split("id='trend'")[1]
+    assert trend.index("m1") < trend.index("this run") and "m2" not in trend  # past runs of this model, not skips
     assert run_task("monitor", ["--batches", "nope"]) == 2

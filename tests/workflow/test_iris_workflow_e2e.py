@@ -77,7 +77,8 @@ def test_iris_workflow_failed_task_stops_its_dependants(
     assert "No such option: --no-such-option" in result.output
 
 
-FULL_TASKS = ["bronze", "silver", "gold", "data-quality", "feature-store", "train", "automl", "eda-benchmark"]
+FULL_TASKS = ["bronze", "silver", "gold", "data-quality", "feature-store", "train", "automl", "eda-benchmark",
+              "monitor"]
 
 
 @pytest.mark.e2e
@@ -95,7 +96,7 @@ def test_mlops_full_runs_the_chain_in_one_spark_session_and_one_mlflow_store(
     result = CliRunner().invoke(app, ["workflow", "run", "mlops_full", "--env", "local"])
     assert result.exit_code == 0, result.output
     statuses = {row.split()[0]: row.split()[1] for row in result.stdout.splitlines()[1:-1]}
-    assert statuses == dict.fromkeys(FULL_TASKS, "SUCCESS")
+    assert statuses == {**dict.fromkeys(FULL_TASKS, "SUCCESS"), "notify-failure": "EXCLUDED"}  # runs only on failure
     assert get_spark() is spark  # every task used the one session this process already had
     settings = load_settings("local")
     assert sorted(p.name for p in settings.home.glob("*.db")) == ["mlflow.db"]
@@ -109,3 +110,4 @@ def test_mlops_full_runs_the_chain_in_one_spark_session_and_one_mlflow_store(
     assert len(client.search_model_versions(f"name='{settings.mlflow.model_name}'")) >= 2  # train + automl
     reports = settings.reports_dir
     assert (reports / "eda_report.html").is_file() and (reports / "benchmark_leaderboard.json").is_file()
+    assert list((reports / "monitoring").glob("*.html"))  # the monitor checked the new batches against @champion

@@ -80,7 +80,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 def evaluate_window(inputs: WindowInputs, *, config: MonitoringConfig, margin: float) -> WindowResult:
     """Drift, performance, quality, volume and freshness of the current window; findings and status."""
     reference, current = inputs.reference, inputs.current
-    drift = compare_windows(_comparable(reference.profile.columns, current.columns), current.columns,
+    drift = compare_windows(baseline_columns(reference.profile.columns, current.columns), current.columns,
                             reference_rows=reference.rows, config=config)
     consecutive = None
     if inputs.previous is not None and inputs.previous.rows:
@@ -103,8 +103,8 @@ def status_of(findings: Sequence[Finding]) -> str:
     return "ALERT" if worst >= Severity.ERROR else "WARN" if worst >= Severity.WARNING else "OK"
 
 
-def _comparable(reference: Mapping[str, ColumnSummary], current: Mapping[str, ColumnSummary]) -> dict[str,
-                                                                                                       ColumnSummary]:
+def baseline_columns(reference: Mapping[str, ColumnSummary],
+                     current: Mapping[str, ColumnSummary]) -> dict[str, ColumnSummary]:
     """The reference's columns, plus the predicted class against the reference's labels when it was scored."""
     columns = dict(reference)
     if PREDICTED in current and SPECIES in reference and PREDICTED not in reference:

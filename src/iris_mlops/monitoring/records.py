@@ -11,8 +11,9 @@ from typing import Any
 
 from iris_mlops.monitoring.checks import WindowResult, finding_dict
 from iris_mlops.monitoring.drift import DriftReport
+from iris_mlops.monitoring.history import column_deltas
 from iris_mlops.monitoring.profile import ProfilePlan, WindowProfile
-from iris_mlops.monitoring.summary import CategoricalSummary, NumericSummary
+from iris_mlops.monitoring.summary import CategoricalSummary, ColumnSummary, NumericSummary
 
 TABLE_ROW = ":table"
 GRANULARITY = "batches"  # a window is a set of silver batches, not a fixed time grain
@@ -109,8 +110,9 @@ def _numeric_from_row(row: Mapping[str, Any]) -> NumericSummary:
 
 
 def drift_rows(report: DriftReport, window: WindowInfo, *, compared: WindowInfo | None, drift_type: str,
-               model_version: str | None, run_id: str) -> list[dict[str, Any]]:
-    """One row per column of a drift report, with every statistic computed and the chosen test's verdict."""
+               model_version: str | None, run_id: str, baseline: Mapping[str, ColumnSummary],
+               current: Mapping[str, ColumnSummary]) -> list[dict[str, Any]]:
+    """One row per column of a drift report: every statistic, the chosen test's verdict, the deltas to the baseline."""
     rows = []
     for column in report.columns:
         scores = column.scores
@@ -127,7 +129,7 @@ def drift_rows(report: DriftReport, window: WindowInfo, *, compared: WindowInfo 
             "js_distance": scores.jensenshannon if scores else None,
             "wasserstein_distance": scores.wasserstein if scores else None,
             "population_stability_index": scores.psi if scores else None,
-            "count_delta": None, "avg_delta": None, "percent_null_delta": None,
+            **column_deltas(baseline.get(column.column), current.get(column.column)),
             "test": column.test, "score": _finite(column.score), "threshold": column.threshold,
             "noise_threshold": _finite(column.noise_threshold), "drifted": column.drifted,
             "counted_in_share": column.counted, "run_id": run_id,

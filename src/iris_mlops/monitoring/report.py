@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from iris_mlops.config import MEASUREMENTS
 from iris_mlops.monitoring.checks import WindowResult
+from iris_mlops.monitoring.history import TrendPoint
 from iris_mlops.monitoring.profile import WindowProfile
 from iris_mlops.monitoring.reference import ReferenceProfile
 from iris_mlops.monitoring.summary import CategoricalSummary, NumericSummary
@@ -23,7 +24,7 @@ width:100%;table-layout:fixed;word-wrap:break-word}td,th{border:1px solid #ccc;p
 
 
 def render_report(result: WindowResult, *, reference: ReferenceProfile, current: WindowProfile, title: str,
-                  history: Sequence[Mapping[str, Any]]) -> str:
+                  history: Sequence[TrendPoint]) -> str:
     """One HTML page, every chart embedded as a base64 PNG (no network, no file beside it)."""
     sections = [
         f"<h1>{html.escape(title)}</h1><p class='status'>Status: {result.status}</p>"
@@ -97,7 +98,7 @@ def _draw(axes: Any, ref: NumericSummary | CategoricalSummary, cur: NumericSumma
         axes.set_xticks(x, keys, fontsize=7)
 
 
-def _performance(result: WindowResult, history: Sequence[Mapping[str, Any]]) -> str:
+def _performance(result: WindowResult, history: Sequence[TrendPoint]) -> str:
     parts = []
     if result.performance is not None:
         rows = "".join(f"<tr><td>{d.metric}</td><td>{d.candidate_score:.4f}</td><td>"
@@ -109,11 +110,33 @@ def _performance(result: WindowResult, history: Sequence[Mapping[str, Any]]) -> 
         parts.append("<p>No labelled predictions in this window.</p>")
     if result.expected_accuracy is not None:
         parts.append(f"<p>Label-free expected accuracy (CBPE): {result.expected_accuracy:.4f}</p>")
-    if history:
-        trend = "".join(f"<tr><td>{html.escape(str(h.get('run_id')))}</td><td>{h.get('accuracy')}</td></tr>"
-                        for h in history)
-        parts.append(f"<h3>Trend</h3><table><tr><th>run</th><th>accuracy</th></tr>{trend}</table>")
+    parts.append(_trend(result, history))
     return "".join(parts)
+
+
+TREND_HEADER = ("run", "time", "model version", "status", "rows", "drift share", "accuracy", "F1 macro",
+                "expected accuracy")
+
+
+def _trend(result: WindowResult, history: Sequence[TrendPoint]) -> str:
+    """Past runs of the same model, oldest first, then this run."""
+    metrics = result.performance.metrics if result.performance else {}
+    rows: list[tuple[Any, ...]] = [(p.run_id, p.created_at[:19], p.model_version, p.status, p.rows, p.drift_share,
+                                    p.accuracy, p.f1_macro, p.expected_accuracy) for p in history]
+    rows.append(("this run", "", "", result.status, result.performance.rows if result.performance else "",
+                 result.drift.drift_share, metrics.get("accuracy"), metrics.get("f1_macro"), result.expected_accuracy))
+    head = "".join(f"<th>{h}</th>" for h in TREND_HEADER)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    note = "" if history else "<p>No earlier run of this model.</p>"
+    return f"<h3 id='trend'>Trend over past runs</h3>{note}<table class='trend'><tr>{head}</tr>{body}</table>"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.4f}"
+    return html.escape(str(value))
 
 
 def _findings(result: WindowResult) -> str:

@@ -123,6 +123,8 @@ def _ad_hoc(ctx: TaskContext, reference: Path, current: Path, fail_on: list[str]
                              margin=_margin(ctx))
     ctx.echo(f"{result.status}: {len(result.drift.drifted_columns)} drifted column(s), "
              f"drift share {result.drift.drift_share:.0%}, {len(result.findings)} finding(s)")
+    if config.alert_ad_hoc:
+        deliver_findings(ctx, result, subject=f"{reference.name} vs {current.name}", report=None, fail_on=fail_on)
     return to_result(result, ctx=ctx, mode="ad_hoc", rows=window.rows, window=info, fail_on=fail_on)
 
 
@@ -139,6 +141,18 @@ def to_result(result: Any, *, ctx: TaskContext, mode: str, rows: int, window: di
         data["status"], ctx.run_id, mode, rows, json.loads(json.dumps(window, default=str)), data["dataset_drift"],
         data["drift_share"], data["columns"], data["consecutive"], data["performance"], data["expected_accuracy"],
         data["findings"], None, model_version, report, fail_on)
+
+
+def deliver_findings(ctx: TaskContext, result: Any, *, subject: str, report: str | None,
+                     fail_on: list[str]) -> None:
+    """Send the run's findings as one message per channel (the notifier dedupes and records them)."""
+    from iris_mlops.tasks.alerts import send_findings
+
+    # The findings already carry the monitor's scale (WARN -> warning, ALERT -> error); the run itself
+    # failed only when --fail-on turns a finding into exit 1.
+    status = "failed" if result.failed(fail_on) else {"OK": "succeeded"}.get(result.status, "warned")
+    send_findings(ctx, list(result.findings), run_status=status, title=f"Monitor {result.status}: {subject}",
+                  links={"Monitoring report": report} if report else None)
 
 
 def now_utc() -> datetime:

@@ -137,6 +137,7 @@ class PastRuns:
     rows: list[int]  # newest first
     degraded: list[bool]  # newest first
     last_window_id: str | None
+    records: list[dict[str, Any]] = field(default_factory=list)  # the non-skipped rows, newest first (the trend)
 
 
 def past_runs(ctx: TaskContext) -> PastRuns:
@@ -148,7 +149,8 @@ def past_runs(ctx: TaskContext) -> PastRuns:
     done = [r for r in rows if r["status"] != "SKIPPED"]
     batches = {b for r in done for b in (r["batches"] or [])}
     degraded = [bool(json.loads(r["performance"]).get("degraded")) for r in done if r["performance"]]
-    return PastRuns(batches, [int(r["rows"]) for r in done], degraded, done[0]["window_id"] if done else None)
+    return PastRuns(batches, [int(r["rows"]) for r in done], degraded, done[0]["window_id"] if done else None,
+                    done)
 
 
 def previous_profile(ctx: TaskContext, window: str | None) -> WindowProfile | None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.monitoring.checks import WindowInputs, WindowResult, evaluate_window
+from iris_mlops.monitoring.checks import WindowInputs, WindowResult, baseline_columns, evaluate_window
+from iris_mlops.monitoring.history import TrendPoint, performance_trend
 from iris_mlops.monitoring.profile import WindowProfile
 from iris_mlops.monitoring.records import WindowInfo, drift_rows, profile_rows, run_row
 from iris_mlops.monitoring.reference import PREDICTED, ReferenceProfile
-from iris_mlops.tasks.monitor import MonitorResult, _margin, now_utc, to_result
+from iris_mlops.tasks.monitor import MonitorResult, _margin, deliver_findings, now_utc, to_result
 from iris_mlops.tasks.monitor_io import (
     Champion,
     MonitorInputError,
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
 
     from iris_mlops.tasks.context import TaskContext
 
+TREND_RUNS = 30  # past runs shown in the report's performance trend
 PROBABILITIES = ("probability_setosa", "probability_versicolor", "probability_virginica")
 
 
@@ -46,11 +51,16 @@ def monitor_tables(ctx: TaskContext, *, since: datetime | None, batches: list[st
         WindowInputs(reference=reference, current=window, previous=previous, baseline_metrics=champion.metrics,
                      past_degraded=history.degraded, past_rows=history.rows, now=now_utc()),
         config=config, margin=_margin(ctx))
-    report = _report(ctx, result, reference, window, info)
-    _record(ctx, result, window, info, champion=champion, reference=reference, silver_version=silver_version,
-            previous_id=history.last_window_id, report=report)
+    trend = performance_trend(history.records, model_name=champion.name, limit=TREND_RUNS)
+    path, page = _report(ctx, result, reference, window, info, trend)
+    report = None if path is None else str(path)
+    record = partial(_record, ctx, result, window, info, champion=champion, reference=reference,
+                     silver_version=silver_version, previous=(history.last_window_id, previous), report=report)
+    write_after(record, path, page)
     ctx.echo(f"{result.status}: window {info.window_id} ({window.rows} rows, {len(info.batches)} batch(es)); "
              f"{len(result.drift.drifted_columns)} drifted column(s), {len(result.findings)} finding(s)")
+    deliver_findings(ctx, result, subject=f"{champion.name} v{champion.version}, window {info.window_id}",
+                     report=report, fail_on=fail_on)
     return to_result(result, ctx=ctx, mode="tables", rows=window.rows, window=_window_dict(info), fail_on=fail_on,
                      model_version=champion.version, report=report)
 
@@ -96,22 +106,34 @@ def _with_predictions(ctx: TaskContext, window: WindowProfile, reference: Refere
 
 
 def _report(ctx: TaskContext, result: WindowResult, reference: ReferenceProfile, window: WindowProfile,
-            info: WindowInfo) -> str | None:
+            info: WindowInfo, trend: list[TrendPoint]) -> tuple[Path | None, str]:
+    """The report's path and page, rendered before the appends and written only after them."""
     if not ctx.settings.monitoring.report:
-        return None
+        return None, ""
     from iris_mlops.monitoring.report import render_report
 
-    folder = ctx.settings.reports_dir / "monitoring"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{ctx.run_id}-{info.window_id}.html"
-    path.write_text(render_report(result, reference=reference, current=window, title=f"Monitor run {ctx.run_id}",
-                                  history=[]), encoding="utf-8")
-    return str(path)
+    path = ctx.settings.reports_dir / "monitoring" / f"{ctx.run_id}-{info.window_id}.html"
+    page = render_report(result, reference=reference, current=window, title=f"Monitor run {ctx.run_id}",
+                         history=trend)
+    return path, page
+
+
+def write_after(record: Callable[[], None], path: Path | None, page: str) -> None:
+    """Run `record` (the table appends), then write the page: a failed append leaves no page behind."""
+    record()
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.write_text(page, encoding="utf-8")
+    except BaseException:
+        path.unlink(missing_ok=True)  # a page cut short is worse than none: the run row names where it would be
+        raise
 
 
 def _record(ctx: TaskContext, result: WindowResult, window: WindowProfile, info: WindowInfo, *, champion: Champion,
-            reference: ReferenceProfile, silver_version: int | None, previous_id: str | None,
-            report: str | None) -> None:
+            reference: ReferenceProfile, silver_version: int | None,
+            previous: tuple[str | None, WindowProfile | None], report: str | None) -> None:
     from iris_mlops import schemas
 
     names = {k: ctx.settings.table(k) for k in ("monitor_profile_metrics", "monitor_drift_metrics", "monitor_runs")}
@@ -119,12 +141,15 @@ def _record(ctx: TaskContext, result: WindowResult, window: WindowProfile, info:
     ctx.store.append_records(names["monitor_profile_metrics"],
                              profile_rows(window, info, log_type="INPUT", model_version=version, run_id=ctx.run_id),
                              schema=schemas.MONITOR_PROFILE_METRICS_SCHEMA, run_id=ctx.run_id)
+    previous_id, previous_profile = previous
     drift = drift_rows(result.drift, info, compared=None, drift_type="BASELINE", model_version=version,
-                       run_id=ctx.run_id)
-    if result.consecutive is not None:
+                       run_id=ctx.run_id, baseline=baseline_columns(reference.profile.columns, window.columns),
+                       current=window.columns)
+    if result.consecutive is not None and previous_profile is not None:
         compared = WindowInfo(previous_id or "", None, None)
         drift += drift_rows(result.consecutive, info, compared=compared, drift_type="CONSECUTIVE",
-                            model_version=version, run_id=ctx.run_id)
+                            model_version=version, run_id=ctx.run_id, baseline=previous_profile.columns,
+                            current=window.columns)
     ctx.store.append_records(names["monitor_drift_metrics"], drift, schema=schemas.MONITOR_DRIFT_METRICS_SCHEMA,
                              run_id=ctx.run_id)
     row = run_row(run_id=ctx.run_id, window=info, rows=window.rows, status=result.status, created_at=now_utc(),
