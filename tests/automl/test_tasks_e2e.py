@@ -57,7 +57,7 @@ def test_automl_without_a_feature_table_fails_in_one_line(
 ) -> None:
     assert run_task("automl", []) == 1
     err = capsys.readouterr().err
-    assert "feature table" in err and "does not exist" in err and "Traceback" not in err
+    assert "iris_features does not exist" in err and "iris-mlops feature-store" in err and "Traceback" not in err
 
 
 def test_eda_benchmark_refuses_an_unknown_part() -> None:

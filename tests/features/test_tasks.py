@@ -69,7 +69,7 @@ def test_train_reuses_an_identical_training_and_force_trains_despite_a_pin(
 
 def test_feature_store_without_silver_is_one_line(spark, home: Path) -> None:
     code, _, err = _run("feature-store")
-    assert code != 0 and "silver table local.iris.iris_silver does not exist" in err
+    assert code != 0 and "local.iris.iris_silver does not exist" in err and "iris-mlops silver" in err
 
 
 def test_train_without_feature_table_is_one_line(spark, home: Path) -> None:

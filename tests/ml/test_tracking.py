@@ -20,7 +20,8 @@ def test_default_uris_local_sqlite_under_home(home: Path) -> None:
 def test_default_uris_databricks_targets(home: Path) -> None:
     settings = load_settings("dev")
     assert default_uris(settings) == ("databricks", "databricks-uc")
-    assert settings.model_full_name == "iris_dev.mlops.iris_classifier"
+    # Each developer's schema (the bundle passes --schema dev_<user>) holds their own registered model.
+    assert settings.model_full_name == f"iris_dev.{settings.schema_name}.iris_classifier"
 
 
 def test_configure_mlflow_unreachable_server_is_one_line(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -73,7 +73,7 @@ def test_to_gx_converts_row_conditions_and_skips_cross_table() -> None:
         "column": {"name": "species"}, "operator": "==", "parameter": "setosa", "type": "comparison"}
     assert conditioned[0]["kwargs"]["condition_parser"] == "great_expectations"
     assert [line.split(": ")[0] for line in skipped] == [
-        "iris_gold expectation #7 expect_column_sum_to_equal_other_table_row_count(count)"]
+        "iris_gold expectation #8 expect_column_sum_to_equal_other_table_row_count(count)"]
 
 
 def test_cli_quality_export_writes_json_and_lists_skipped_on_stderr(tmp_path: Path) -> None:

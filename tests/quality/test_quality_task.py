@@ -63,8 +63,8 @@ def test_data_quality_skips_tables_their_gate_validated_in_this_run(
     assert out["results"] == []  # gold and the feature table do not exist yet: nothing left to validate
     store = LocalDeltaStore(spark, settings.home / "warehouse")
     per_table = store.read(settings.table("dq_results")).where("run_id = 'wap-1'").groupBy("table_name").count()
-    assert {r["table_name"].split(".")[-1]: r["count"] for r in per_table.collect()} == {"iris_bronze": 12,
-                                                                                          "iris_silver": 20}
+    assert {r["table_name"].split(".")[-1]: r["count"] for r in per_table.collect()} == {"iris_bronze": 13,
+                                                                                          "iris_silver": 19}
 
 
 @pytest.mark.e2e
