@@ -137,7 +137,8 @@ def test_mlops_full_runs_the_whole_chain(document: dict[str, Any]) -> None:
         "train": ["feature-store"],
         "automl": ["train"],  # both move the model's aliases: never side by side
         "eda-benchmark": ["feature-store"],
-        "monitor": ["train"],
+        "batch-inference": ["automl"],
+        "monitor": ["batch-inference"],
         "notify-failure": ["data-quality", "automl", "eda-benchmark", "monitor"],  # every other leaf
     }
     assert "schedule" not in job and job["tags"]["iris_mlops_job"] == "mlops_full"

@@ -78,7 +78,7 @@ def test_iris_workflow_failed_task_stops_its_dependants(
 
 
 FULL_TASKS = ["bronze", "silver", "gold", "data-quality", "feature-store", "train", "automl", "eda-benchmark",
-              "monitor"]
+              "batch-inference", "monitor"]
 
 
 @pytest.mark.e2e
@@ -111,3 +111,7 @@ def test_mlops_full_runs_the_chain_in_one_spark_session_and_one_mlflow_store(
     reports = settings.reports_dir
     assert (reports / "eda_report.html").is_file() and (reports / "benchmark_leaderboard.json").is_file()
     assert list((reports / "monitoring").glob("*.html"))  # the monitor checked the new batches against @champion
+    from iris_mlops.storage.local_delta import LocalDeltaStore
+
+    predictions = LocalDeltaStore(spark, settings.home / "warehouse").read(settings.table("predictions"))
+    assert predictions.count() == 150 and {r.mode for r in predictions.select("mode").distinct().collect()} == {"batch"}
