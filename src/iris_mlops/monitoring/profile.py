@@ -1,9 +1,10 @@
 """Spark-native window profiles: one aggregation pass gives every count, moment, histogram and outlier count.
 
 `profile_frame` is a pure transform. Each row is turned into one small entry per profiled quantity
-(column id, species index, bin, outlier flag, value), and one `groupBy` over those keys sums counts,
-values and squares and takes extremes — a few thousand groups at most, whatever the window size, so the
-partial aggregation stays in memory and the shuffle is tiny. Every expression (engineered features
+(column id, species index, bin, outlier flag, value) — SQL text from `profile_sql`, one projection and one
+`stack` — and one `groupBy` over those int keys sums counts, values and squares and takes extremes: a few
+thousand groups at most, whatever the window size, so the partial aggregation stays in memory and the
+shuffle is tiny. Every expression (engineered features
 included) is evaluated once per row. The task collects the groups and `read_profile` folds them into
 summaries:
 
@@ -26,14 +27,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from iris_mlops.monitoring.profile_sql import (
+    BIN_SLOTS,  # noqa: F401 - re-exported: the key layout
+    SPECIES_SLOTS,  # noqa: F401
+    bin_sql,
+    decode,
+    entry_sql,
+    ident,
+    index_sql,
+    outlier_sql,
+)
 from iris_mlops.monitoring.summary import CategoricalSummary, NumericSummary
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 OTHER = "__other__"  # values the reference never had
-# One int key per entry: ((column id × 8 + species index + 1) × 1024 + bin + 1) × 2 + outlier flag.
-SPECIES_SLOTS, BIN_SLOTS = 8, 1024
 
 
 @dataclass(frozen=True)
@@ -96,23 +105,16 @@ def profile_frame(df: DataFrame, plan: ProfilePlan) -> DataFrame:
     """The grouped rows (k, n, present, total, squares, low, high) `read_profile` folds (pure)."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    # One (int key, value) entry per profiled quantity and row: a single-int-key hash aggregation is the cheapest
-    # shape Spark offers for many histograms (a wide agg of count_if per bin falls out of code generation).
-    parts = _entry_parts(plan)
-    species = _index_of(F.col(plan.species_column), plan.species_values) if plan.species_values else F.lit(-1)
-    slot = (species + 1) * BIN_SLOTS
-    # Keys and values in one projection first: the generator then only moves plain columns (expressions inside
-    # the generator's structs are evaluated many times slower).
-    projected = df.select(*[
-        column for index, (part_id, part) in enumerate(zip(_part_ids(plan), parts, strict=True))
-        for column in (((F.lit(part_id * SPECIES_SLOTS * BIN_SLOTS) + slot + part["b"] + 1) * 2
-                        + part["o"].cast("int")).alias(f"k{index}"), part["v"].alias(f"v{index}"))])
-    entries = [F.struct(F.col(f"k{i}").alias("k"), F.col(f"v{i}").alias("v")) for i in range(len(parts))]
-    exploded = projected.select(F.explode(F.array(*entries)).alias("e")).select("e.*")
-    value = F.col("v")
-    return exploded.groupBy("k").agg(
-        F.count(F.lit(1)).alias("n"), F.count(value).alias("present"), F.sum(value).alias("total"),
-        F.sum(value * value).alias("squares"), F.min(value).alias("low"), F.max(value).alias("high"))
+    entries = _entries(plan)
+    # Keys and values as plain columns in one projection, then one `stack`: it stays in generated code (an explode
+    # of an array of structs or a wide agg of count_if per bin does not; see profile_sql).
+    projected = df.selectExpr(*[f"{sql} AS {name}{i}" for i, pair in enumerate(entries)
+                                for name, sql in zip(("k", "v"), pair, strict=True)])
+    stacked = projected.selectExpr(f"stack({len(entries)}, {', '.join(f'k{i}, v{i}' for i in range(len(entries)))})"
+                                   " AS (k, v)")
+    return stacked.groupBy("k").agg(*[F.expr(sql) for sql in (
+        "count(1) AS n", "count(v) AS present", "sum(v) AS total", "sum(v * v) AS squares", "min(v) AS low",
+        "max(v) AS high")])
 
 
 def _part_ids(plan: ProfilePlan) -> list[int]:
@@ -127,58 +129,30 @@ def _part_ids(plan: ProfilePlan) -> list[int]:
     return [ids[n] for n in names]
 
 
-def _entry_parts(plan: ProfilePlan) -> list[dict[str, Column]]:
-    """(bin, outlier flag, value) of each profiled quantity, in `_part_ids` order."""
-    from pyspark.sql import functions as F  # noqa: N812
-
-    parts = [_numeric_part(plan, name) for name in plan.edges]
-    parts += [_part(_index_of(F.col(name), known, other=True)) for name, known in plan.categories.items()]
+def _entries(plan: ProfilePlan) -> list[tuple[str, str]]:
+    """(key, value) SQL of each profiled quantity, in `_part_ids` order."""
+    species_column = ident(plan.species_column)
+    species = index_sql(species_column, plan.species_values) if plan.species_values else "-1"
+    none = "CAST(NULL AS DOUBLE)"
+    parts: list[tuple[str, str, str]] = []  # (bin, outlier, value)
+    for name, edges in plan.edges.items():
+        value, moments = ident(name), plan.species_moments.get(name)
+        outlier = outlier_sql(value, species_column, moments, plan.outlier_z) if moments else "false"
+        parts.append((bin_sql(value, edges), outlier, f"CAST({value} AS DOUBLE)"))
+    parts += [(index_sql(ident(name), known, other=True), "false", none) for name, known in plan.categories.items()]
     if plan.predicted_column and plan.classes:
-        label = _index_of(F.col(plan.species_column), plan.classes)
-        predicted = _index_of(F.col(plan.predicted_column), plan.classes)
-        parts.append(_part(F.when((label >= 0) & (predicted >= 0), label * len(plan.classes) + predicted)
-                           .otherwise(-1)))
+        label = index_sql(species_column, plan.classes)
+        predicted = index_sql(ident(plan.predicted_column), plan.classes)
+        pair = f"CASE WHEN ({label}) >= 0 AND ({predicted}) >= 0 THEN ({label}) * {len(plan.classes)} + ({predicted})"
+        parts.append((f"{pair} ELSE -1 END", "false", none))
     if plan.probability_columns:
-        parts.append(_part(F.lit(0), F.greatest(*[F.col(c) for c in plan.probability_columns])))
+        top = ", ".join(ident(c) for c in plan.probability_columns)
+        parts.append(("0", "false", f"CAST(greatest({top}) AS DOUBLE)" if len(plan.probability_columns) > 1
+                      else f"CAST({top} AS DOUBLE)"))
     if plan.latest_column:
-        parts.append(_part(F.lit(0), F.unix_micros(F.col(plan.latest_column)) / 1e6))
-    return parts
-
-
-def _part(bin_: Column, value: Column | None = None, outlier: Column | None = None) -> dict[str, Column]:
-    from pyspark.sql import functions as F  # noqa: N812
-
-    return {"b": bin_.cast("int"), "o": outlier if outlier is not None else F.lit(False),
-            "v": (value if value is not None else F.lit(None)).cast("double")}
-
-
-def _numeric_part(plan: ProfilePlan, name: str) -> dict[str, Column]:
-    from pyspark.sql import functions as F  # noqa: N812
-
-    value = F.col(name)
-    moments = plan.species_moments.get(name)
-    outlier = _outlier(value, F.col(plan.species_column), moments, plan.outlier_z) if moments else None
-    return _part(bin_index(value, plan.edges[name]), value, outlier)
-
-
-def _index_of(column: Column, values: Sequence[str], *, other: bool = False) -> Column:
-    """The position of the value in `values`; len(values) for another value when `other`, else -1; null: -1."""
-    from pyspark.sql import functions as F  # noqa: N812
-
-    result = F.when(column.isNull(), -1)
-    for index, value in enumerate(values):
-        result = result.when(column == F.lit(value), index)
-    return result.otherwise(len(values) if other else -1)
-
-
-def _outlier(value: Column, species: Column, moments: Mapping[str, tuple[float, float]], z: float) -> Column:
-    from pyspark.sql import functions as F  # noqa: N812
-
-    mean, std = F.lit(None).cast("double"), F.lit(None).cast("double")
-    for name, (mu, sigma) in moments.items():
-        mean = F.when(species == F.lit(name), F.lit(float(mu))).otherwise(mean)
-        std = F.when(species == F.lit(name), F.lit(float(sigma))).otherwise(std)
-    return F.coalesce((std > 0) & (F.abs(value - mean) > F.lit(z) * std), F.lit(False))
+        parts.append(("0", "false", f"unix_micros({ident(plan.latest_column)}) / 1e6D"))
+    return [(entry_sql(part_id, species, bin_, outlier), value)
+            for part_id, (bin_, outlier, value) in zip(_part_ids(plan), parts, strict=True)]
 
 
 def with_features(df: DataFrame) -> DataFrame:
@@ -221,7 +195,7 @@ def read_profile(groups: Iterable[Mapping[str, Any]], plan: ProfilePlan,
     """Fold `profile_frame`'s groups into summaries (+ sorted values from `collect_values` when collected)."""
     by_column: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for group in groups:
-        decoded = _decode(int(group["k"]))
+        decoded = decode(int(group["k"]))
         by_column[decoded["c"]].append({**group, **decoded})
     rows = sum(int(g["n"]) for g in by_column[0])  # every row yields exactly one entry per profiled column
     ids = plan.ids()
@@ -237,13 +211,6 @@ def read_profile(groups: Iterable[Mapping[str, Any]], plan: ProfilePlan,
     newest = max((g["high"] for g in by_column[ids["__latest"]] if g["high"] is not None), default=None)
     latest = None if newest is None else datetime.fromtimestamp(float(newest), tz=timezone.utc)
     return WindowProfile(rows, columns, outliers, latest, slices, confusion, confidence[1], confidence[0])
-
-
-def _decode(key: int) -> dict[str, int]:
-    rest, outlier = divmod(key, 2)
-    rest, bin_ = divmod(rest, BIN_SLOTS)
-    column, species = divmod(rest, SPECIES_SLOTS)
-    return {"c": column, "s": species - 1, "b": bin_ - 1, "o": outlier}
 
 
 def _numeric_summary(groups: list[Mapping[str, Any]], edges: tuple[float, ...], *, rows: int,
