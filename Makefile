@@ -9,13 +9,16 @@ STAMP_DEV := $(VENV)/.installed-dev
 TARGET ?= local
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-slow lint typecheck unit build wheel-check clean check-java install install-dev lock
+.PHONY: help run test test-slow ensure-chromium lint typecheck unit build wheel-check clean check-java install install-dev lock
 
 help: ## List the commands
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 
 check-java: ## Fail in one line when Java 17+ is missing
 	@scripts/check_java.sh
+
+ensure-chromium: ## Install Debian's chromium for the page tests when missing (as root), else say how
+	@scripts/ensure_chromium.sh
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +49,7 @@ unit: check-java install-dev ## The fast test suite alone (not the `slow` tests)
 
 test: check-java lint typecheck unit ## Install .[local,dev], lint, type-check and run the fast tests
 
-test-slow: check-java install-dev ## The `slow` tests: extra JVMs and processes, wheel builds and launches, browsers
+test-slow: check-java install-dev ensure-chromium ## The `slow` tests: extra JVMs and processes, wheel builds and launches, browsers
 	$(VENV)/bin/pytest -m slow
 
 # Parity with Great Expectations 1.x: its spark extra pins pyspark < 4.2, so it gets its own virtualenv.
