@@ -27,6 +27,8 @@ TASK_ENTRY_POINTS = {
     "feature-store": "iris-mlops-feature-store",
     "train": "iris-mlops-train",
     "deploy-serving": "iris-mlops-deploy-serving",
+    "batch-inference": "iris-mlops-batch-inference",
+    "monitor": "iris-mlops-monitor",
     "notify-failure": "iris-mlops-notify-failure",
 }
 
@@ -96,7 +98,9 @@ def test_bundle_defines_the_issue_jobs(document: dict[str, Any]) -> None:
         "feature-store": ["gold"],
         "train": ["feature-store"],
         "deploy-serving": ["train"],
-        "notify-failure": ["data-quality", "deploy-serving"],
+        "batch-inference": ["train"],
+        "monitor": ["batch-inference"],
+        "notify-failure": ["data-quality", "deploy-serving", "monitor"],
     }
     for task in jobs["iris_workflow"]["tasks"]:
         wheel_task = task["python_wheel_task"]
@@ -175,12 +179,12 @@ BREAKAGES: dict[str, list[tuple[str, Any]]] = {
     "environment_key": [(f"{WORKFLOW}/tasks/1/environment_key", "gpu")],
     "variables": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/3", "${var.katalog}")],
     "entry_point": [
-        (f"{WORKFLOW}/tasks/7/task_key", "redeploy"),  # the last task (notify-failure): nothing depends on it
-        (f"{WORKFLOW}/tasks/7/python_wheel_task/entry_point", "iris-mlops-redeploy"),
+        (f"{WORKFLOW}/tasks/9/task_key", "redeploy"),  # the last task (notify-failure): nothing depends on it
+        (f"{WORKFLOW}/tasks/9/python_wheel_task/entry_point", "iris-mlops-redeploy"),
     ],
     "mode": [("targets/prod/mode", "prod")],
     "cron": [(f"{WORKFLOW}/schedule/quartz_cron_expression", "0 2 * * *")],
-    "task_key": [(f"{WORKFLOW}/tasks/7/task_key", "serving")],
+    "task_key": [(f"{WORKFLOW}/tasks/9/task_key", "serving")],
     "tags": [(f"{WORKFLOW}/tags/iris_mlops_job", "workflow")],
     "dynamic": [(f"{WORKFLOW}/tasks/1/python_wheel_task/parameters/9", "{{job.runid}}")],
     "package_name": [(f"{WORKFLOW}/tasks/1/python_wheel_task/package_name", "iris")],

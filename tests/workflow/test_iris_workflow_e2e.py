@@ -33,14 +33,15 @@ def test_iris_workflow_runs_every_task_locally(spark: object, home: Path, monkey
     assert result.exit_code == 0, result.output
     summary = [line.split() for line in result.stdout.splitlines()]
     statuses = {row[0]: row[1] for row in summary[1:-1]}
-    tasks = ["bronze", "silver", "gold", "data-quality", "feature-store", "train", "deploy-serving"]
+    tasks = ["bronze", "silver", "gold", "data-quality", "feature-store", "train", "deploy-serving",
+             "batch-inference", "monitor"]
     assert statuses == {**dict.fromkeys(tasks, "SUCCESS"), "notify-failure": "EXCLUDED"}  # runs only on failure
     assert summary[-1][:2] == ["iris_workflow:", "SUCCESS"]
     settings = load_settings("local")
     from iris_mlops.storage import make_store
 
     store = make_store(settings, spark)  # type: ignore[arg-type]
-    for key in ("bronze", "silver", "gold", "features"):
+    for key in ("bronze", "silver", "gold", "features", "predictions", "monitor_runs"):
         assert store.exists(settings.table(key)), settings.table(key)
 
 
@@ -72,6 +73,8 @@ def test_iris_workflow_failed_task_stops_its_dependants(
         "feature-store": "UPSTREAM_FAILED",
         "train": "UPSTREAM_FAILED",
         "deploy-serving": "UPSTREAM_FAILED",
+        "batch-inference": "UPSTREAM_FAILED",
+        "monitor": "UPSTREAM_FAILED",
         "notify-failure": "FAILED",  # it ran (run_if AT_LEAST_ONE_FAILED), alerted, and failed the run
     }
     assert "No such option: --no-such-option" in result.output
