@@ -5,7 +5,8 @@
 Each side runs in its own fresh Python process (its own Spark JVM, its own empty home / MLflow store), the two
 alternating; the parent measures wall time and peak RSS of the Python process and of its JVM. Ours is
 `iris-mlops run` (the bundle's iris_workflow through the local runner: bronze, silver, gold, feature-store,
-data-quality, train + register + gate), instrumented from outside to show where the time goes. The
+data-quality, train + register + gate; its serving, batch-inference and monitor tasks have no hand-written
+counterpart and are left out), instrumented from outside to show where the time goes. The
 hand-written side does bronze -> silver -> gold as Parquet, a Random Forest with the same hyper-parameters,
 an MLflow SQLite run with the model (explicit pip requirements, like ours), registration and an alias.
 Targets (issue 11): ours <= 1.2x the hand-written wall time and <= 1.25x its peak memory (Python + JVM RSS).
@@ -62,13 +63,18 @@ def _instrument() -> None:
     registry.score_model = _timed("  train:   of which load + score models", registry.score_model)
 
 
+# The iris_workflow tasks that do what the hand-written side does. The daily job also serves, scores and monitors
+# (deploy-serving, batch-inference, monitor); the hand-written script has no counterpart, so they are left out here.
+SAME_WORK = ("bronze", "silver", "gold", "feature-store", "data-quality", "train")
+
+
 def side_ours(home: Path) -> dict[str, Any]:
-    """`iris-mlops run` in this process."""
+    """`iris-mlops run` in this process, on the tasks the hand-written side also does."""
     _instrument()
     from iris_mlops.workflow.runner import run_job
 
     start = time.perf_counter()
-    code = run_job("iris_workflow", env="local")
+    code = run_job("iris_workflow", env="local", only=SAME_WORK)
     total = time.perf_counter() - start
     if code != 0:
         raise SystemExit(f"iris_workflow failed with exit code {code}")
