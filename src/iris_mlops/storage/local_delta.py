@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from iris_mlops.storage.base import (
     TableStore,
 )
 from iris_mlops.storage.conflicts import Scope
+from iris_mlops.storage.metadata import commit_from_log
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
@@ -75,7 +75,7 @@ class LocalDeltaStore(TableStore):
 
     def history(self, name: str) -> list[TableCommit]:
         """Commits, newest first."""
-        return [_commit(entry) for entry in self._open(name).history()]
+        return [commit_from_log(entry) for entry in self._open(name).history()]
 
     def properties(self, name: str) -> dict[str, str]:
         """Table configuration plus the description under 'comment'."""
@@ -298,15 +298,4 @@ def _same_type(a: pa.DataType, b: pa.DataType) -> bool:
 
     return norm(a) == norm(b)
 
-
-def _commit(entry: dict[str, Any]) -> TableCommit:
-    stamp = entry.get("timestamp")
-    when = datetime.fromtimestamp(stamp / 1000, tz=timezone.utc) if isinstance(stamp, int | float) else None
-    return TableCommit(
-        version=int(entry.get("version", -1)),
-        timestamp=when,
-        operation=str(entry.get("iris_mlops.operation") or entry.get("operation", "")),
-        run_id=entry.get(RUN_ID_KEY),
-        metrics=entry.get("operationMetrics") or {},
-    )
 
