@@ -17,6 +17,7 @@ from iris_mlops.commands import workflow as workflow_commands
 from iris_mlops.commands import workspace as workspace_commands
 from iris_mlops.commands.quarantine import quarantine as quarantine_command
 from iris_mlops.commands.report import report as report_command
+from iris_mlops.commands.spark_archive import spark_archive as spark_archive_command
 from iris_mlops.config import Settings, load_settings
 from iris_mlops.logs import set_verbose
 from iris_mlops.tasks.context import user_errors
@@ -90,6 +91,7 @@ for _task in TASKS:
 
 app.command("report")(report_command)
 app.command("quarantine")(quarantine_command)
+app.command("spark-archive")(spark_archive_command)
 app.add_typer(config_commands.app, name="config")
 app.add_typer(models_commands.app, name="models")
 app.add_typer(quality_commands.app, name="quality")
