@@ -59,16 +59,14 @@ def root(
 def run(
     env: EnvOption = None,
     job: str = typer.Option("iris_workflow", "--job", help="The bundle job to run (resources/jobs/<job>.job.yml)."),
-    parallel: workflow_commands.ParallelOption = workflow_commands.DEFAULT_PARALLEL,
     as_json: JsonOption = False,
 ) -> None:
     """Run the whole pipeline: the bundle's main job through the local runner, then say where everything is."""
     from iris_mlops.workflow.runner import run_job
 
     if as_json:  # the run's result on stdout, every other line on stderr
-        raise typer.Exit(workflow_commands.run_as_json(job, env=env, only=[], from_task=None, bundle_dir=None,
-                                                       parallel=parallel))
-    code = run_job(job, env=env, only=None, from_task=None, bundle_dir=None, max_parallel=parallel)
+        raise typer.Exit(workflow_commands.run_as_json(job, env=env, only=[], from_task=None, bundle_dir=None))
+    code = run_job(job, env=env, only=None, from_task=None, bundle_dir=None)
     if code == 0:
         with user_errors():
             _print_locations(load_settings(env))
