@@ -6,7 +6,8 @@ Baseline: `iris-mlops run` (the iris_workflow job), then `iris-mlops automl`, th
 its own process (its own Python start-up, Spark JVM and MLflow store opening). Ours: `iris-mlops workflow run
 mlops_full`, one process sharing one Spark session and one MLflow store across its eight tasks. Each side starts from
 an empty home of its own, the two alternating per repeat; the parent measures wall time. Where the time goes comes
-from the runner's per-task progress lines (`[workflow] <task> SUCCESS in N s`). Target (issue 12): ours <= 60 s on 2 cores.
+from the runner's per-task progress lines (`[workflow] <task> SUCCESS in N s`).
+Target (issue 12): ours <= 60 s on 2 cores.
 """
 
 from __future__ import annotations
