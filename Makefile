@@ -9,7 +9,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 TARGET ?= local
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-slow ensure-chromium lint typecheck unit build wheel-check clean check-java install install-dev lock
+.PHONY: help run test test-slow spark-archive ensure-chromium lint typecheck unit build wheel-check clean check-java install install-dev lock
 
 help: ## List the commands
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -34,7 +34,10 @@ $(STAMP_DEV): pyproject.toml $(CONSTRAINTS) | $(PY)
 install: $(STAMP_LOCAL) ## Create .venv and install .[local]
 install-dev: $(STAMP_DEV) ## Create .venv and install .[local,dev]
 
-run: check-java install ## Run the whole pipeline on the embedded local default
+spark-archive: check-java install ## Build the local Spark driver's class archive once (faster starts; ~/.cache/iris-mlops)
+	$(VENV)/bin/iris-mlops spark-archive
+
+run: check-java install spark-archive ## Run the whole pipeline on the embedded local default
 	$(VENV)/bin/iris-mlops run
 
 lint: install-dev ## ruff, and import-linter's layering contracts (pyproject.toml, docs/architecture.md)
@@ -44,12 +47,12 @@ lint: install-dev ## ruff, and import-linter's layering contracts (pyproject.tom
 typecheck: install-dev ## mypy on src/
 	$(VENV)/bin/mypy
 
-unit: check-java install-dev ## The fast test suite alone (not the `slow` tests)
+unit: check-java install-dev spark-archive ## The fast test suite alone (not the `slow` tests)
 	$(VENV)/bin/pytest -m "not slow"
 
 test: check-java lint typecheck unit ## Install .[local,dev], lint, type-check and run the fast tests
 
-test-slow: check-java install-dev ensure-chromium ## The `slow` tests: extra JVMs and processes, wheel builds and launches, browsers
+test-slow: check-java install-dev spark-archive ensure-chromium ## The `slow` tests: extra JVMs and processes, wheel builds and launches, browsers
 	$(VENV)/bin/pytest -m slow
 
 # Parity with Great Expectations 1.x: its spark extra pins pyspark < 4.2, so it gets its own virtualenv.
@@ -122,7 +125,7 @@ bundle = $(need_cli) && $(load_env) && $(call sh,$(DATABRICKS) bundle $(1) -t $(
 job = $(check_target) && if [ '$(TARGET)' = local ]; then $(call sh,$(IRIS) workflow run $(1) --env local); \
 	else $(call bundle,run $(1)); fi
 # Local runs need the installed project (and Java for Spark); dry runs and remote targets do not.
-local_deps = $(if $(DRY_RUN),,$(if $(filter local,$(TARGET)),check-java install))
+local_deps = $(if $(DRY_RUN),,$(if $(filter local,$(TARGET)),check-java install spark-archive))
 
 install-databricks: ## Install the Databricks CLI with Databricks' official installer
 	@if [ -z "$(DRY_RUN)" ] && command -v $(DATABRICKS) >/dev/null 2>&1; then $(DATABRICKS) --version; \

@@ -1,13 +1,13 @@
 """The `mlops_full` job in one process vs the same work as three commands (`run`, `automl`, `eda-benchmark`).
 
-    python benchmarks/mlops_full.py [--repeat 1] [--parallel 2]
+    python benchmarks/mlops_full.py [--repeat 1]
 
 Baseline: `iris-mlops run` (the iris_workflow job), then `iris-mlops automl`, then `iris-mlops eda-benchmark`, each
 its own process (its own Python start-up, Spark JVM and MLflow store opening). Ours: `iris-mlops workflow run
 mlops_full`, one process sharing one Spark session and one MLflow store across its eight tasks. Each side starts from
 an empty home of its own, the two alternating per repeat; the parent measures wall time. Where the time goes comes
-from the runner's per-task progress lines (`[workflow] <task> SUCCESS in N s`); tasks that run side by side overlap,
-so their sum exceeds the wall time. Target (issue 12): ours <= 60 s on 2 cores.
+from the runner's per-task progress lines (`[workflow] <task> SUCCESS in N s`).
+Target (issue 12): ours <= 60 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ def _run(args: list[str], home: Path) -> tuple[float, str]:
     return wall, done.stderr
 
 
-def three_commands(home: Path, parallel: int) -> dict[str, float]:
+def three_commands(home: Path) -> dict[str, float]:
     """The baseline: three processes, one after the other, sharing only the home folder."""
     steps: dict[str, float] = {}
-    wall, log = _run(["run", "--parallel", str(parallel)], home)
+    wall, log = _run(["run"], home)
     steps["run (process)"] = wall
     steps.update({f"  run: {task}": float(sec) for task, _, sec in TASK_LINE.findall(log)})
     steps["automl (process)"], _ = _run(["automl"], home)
@@ -52,9 +52,9 @@ def three_commands(home: Path, parallel: int) -> dict[str, float]:
     return steps
 
 
-def one_process(home: Path, parallel: int) -> dict[str, float]:
+def one_process(home: Path) -> dict[str, float]:
     """Ours: the mlops_full job through the local runner, in one process."""
-    wall, log = _run(["workflow", "run", "mlops_full", "--parallel", str(parallel)], home)
+    wall, log = _run(["workflow", "run", "mlops_full"], home)
     steps = {f"  task {task}": float(sec) for task, _, sec in TASK_LINE.findall(log)}
     steps["total"] = wall
     return steps
@@ -76,7 +76,6 @@ def _show(title: str, steps: dict[str, float]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="Alternating runs per side (median shown).")
-    parser.add_argument("--parallel", type=int, default=2, help="Tasks side by side in the runner (both sides).")
     args = parser.parse_args()
     print(f"mlops_full: {os.cpu_count()} cores, Python {sys.version.split()[0]}, repeat {args.repeat}", flush=True)
     baseline: list[dict[str, float]] = []
@@ -85,8 +84,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="iris-bench-3cmd-") as a, tempfile.TemporaryDirectory(
             prefix="iris-bench-full-"
         ) as b:
-            baseline.append(three_commands(Path(a), args.parallel))
-            ours.append(one_process(Path(b), args.parallel))
+            baseline.append(three_commands(Path(a)))
+            ours.append(one_process(Path(b)))
         print(f"  repeat {i + 1}: three commands {baseline[-1]['total']:.1f} s, "
               f"mlops_full {ours[-1]['total']:.1f} s", flush=True)
     base, mine = _median(baseline), _median(ours)

@@ -175,3 +175,27 @@ def test_read_source_refuses_missing_file_and_directory(tmp_path: Path) -> None:
         read_source(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="is a directory, expected a file"):
         read_source(tmp_path)
+
+
+def _unlabelled_files(tmp_path: Path) -> list[Path]:
+    """The same two unlabelled records as CSV (pyarrow path), ragged CSV (csv-module path), JSON lines, Parquet."""
+    measurements = COLUMNS[:4]
+    csv_file = tmp_path / "plain.csv"
+    csv_file.write_text(",".join(measurements) + "\n5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(",".join(measurements) + "\n5.1,3.5,1.4,0.2,extra\n6.7,3.0,5.2,2.3\n")
+    lines = tmp_path / "records.jsonl"
+    lines.write_text("\n".join(json.dumps(dict(zip(measurements, values, strict=True)))
+                               for values in (["5.1", "3.5", "1.4", "0.2"], ["6.7", "3.0", "5.2", "2.3"])))
+    parquet = tmp_path / "records.parquet"
+    pq.write_table(pa.table({c: [a, b] for c, a, b in zip(measurements, ["5.1", "3.5", "1.4", "0.2"],
+                                                           ["6.7", "3.0", "5.2", "2.3"], strict=True)}), parquet)
+    return [csv_file, ragged, lines, parquet]
+
+
+def test_records_to_score_may_come_without_a_species_column(tmp_path: Path) -> None:
+    for path in _unlabelled_files(tmp_path):
+        rows = _rows(read_source(path, label_optional=True))
+        assert rows == [("5.1", "3.5", "1.4", "0.2", None, 1), ("6.7", "3.0", "5.2", "2.3", None, 2)], path.name
+        with pytest.raises(InputError, match="missing required column\\(s\\) species"):
+            read_source(path)  # bronze still needs the label

@@ -114,7 +114,7 @@ def test_tables_head_refuses_a_bad_condition_and_a_missing_version(warehouse: Pa
     assert "--where 'no_such_column > 1' is not a valid condition" in bad.output
     assert len(bad.output.strip().splitlines()) == 1
     missing = invoke("head", "iris_silver", "--version", "9")
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2
     assert "has no version 9 (latest is 2)" in missing.output
 
 
@@ -131,7 +131,7 @@ def test_tables_restore_commits_a_new_version_equal_to_the_old_one(warehouse: Pa
 
 def test_tables_restore_refuses_a_version_that_does_not_exist(warehouse: Path) -> None:
     result = invoke("restore", "iris_silver", "--version", "7")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "has no version 7 (latest is 2)" in result.output
     assert json.loads(invoke("list", "--json").stdout) == [{"name": SILVER, "version": 2}]
 

@@ -17,6 +17,7 @@ from iris_mlops.commands import workflow as workflow_commands
 from iris_mlops.commands import workspace as workspace_commands
 from iris_mlops.commands.quarantine import quarantine as quarantine_command
 from iris_mlops.commands.report import report as report_command
+from iris_mlops.commands.spark_archive import spark_archive as spark_archive_command
 from iris_mlops.config import Settings, load_settings
 from iris_mlops.logs import set_verbose
 from iris_mlops.tasks.context import user_errors
@@ -58,16 +59,14 @@ def root(
 def run(
     env: EnvOption = None,
     job: str = typer.Option("iris_workflow", "--job", help="The bundle job to run (resources/jobs/<job>.job.yml)."),
-    parallel: workflow_commands.ParallelOption = workflow_commands.DEFAULT_PARALLEL,
     as_json: JsonOption = False,
 ) -> None:
     """Run the whole pipeline: the bundle's main job through the local runner, then say where everything is."""
     from iris_mlops.workflow.runner import run_job
 
     if as_json:  # the run's result on stdout, every other line on stderr
-        raise typer.Exit(workflow_commands.run_as_json(job, env=env, only=[], from_task=None, bundle_dir=None,
-                                                       parallel=parallel))
-    code = run_job(job, env=env, only=None, from_task=None, bundle_dir=None, max_parallel=parallel)
+        raise typer.Exit(workflow_commands.run_as_json(job, env=env, only=[], from_task=None, bundle_dir=None))
+    code = run_job(job, env=env, only=None, from_task=None, bundle_dir=None)
     if code == 0:
         with user_errors():
             _print_locations(load_settings(env))
@@ -90,6 +89,7 @@ for _task in TASKS:
 
 app.command("report")(report_command)
 app.command("quarantine")(quarantine_command)
+app.command("spark-archive")(spark_archive_command)
 app.add_typer(config_commands.app, name="config")
 app.add_typer(models_commands.app, name="models")
 app.add_typer(quality_commands.app, name="quality")

@@ -21,7 +21,8 @@ ENV_PREFIX = "IRIS_MLOPS_"
 # Variables the process reads directly (not configuration keys): env_overrides leaves them alone.
 PROCESS_VARIABLES = frozenset(
     f"{ENV_PREFIX}{name}"
-    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "SPARK_JIT", "LOCK_WAIT_SECONDS", "HOME_LOCK", "BUNDLE_DIR",
+    for name in ("ENV", "CONF_DIR", "SPARK_MASTER", "SPARK_JIT", "SPARK_ARCHIVE", "SPARK_ARCHIVE_DUMP",
+                 "LOCK_WAIT_SECONDS", "HOME_LOCK", "BUNDLE_DIR",
                  "BUNDLE_SCHEMA", "VERBOSE", "WORKSPACE_TIMEOUT_SECONDS")
 )
 # Unity Catalog identifiers: letters, digits and underscores; we refuse anything that would need quoting.

@@ -27,7 +27,13 @@ class InputError(IrisMlopsError):
 
 
 class TableNotFoundError(IrisMlopsError):
-    """A table that a task reads does not exist yet."""
+    """A table that a task reads does not exist yet (exit 1: running the task that creates it fixes it)."""
+
+
+class TableVersionError(TableNotFoundError):
+    """A table version that was asked for and never existed: bad input, exit 2."""
+
+    exit_code = 2
 
 
 class SchemaMismatchError(IrisMlopsError, ValueError):

@@ -27,7 +27,7 @@ def enabled() -> bool:
 
 
 class _Display:
-    """One shared rich Progress for the whole process: steps running side by side (runner threads) share it."""
+    """One shared rich Progress for the whole process: a task and the runner's warm-up thread share it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

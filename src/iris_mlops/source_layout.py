@@ -36,8 +36,9 @@ def canonical_column(name: str) -> str | None:
     return ALIASES.get(key) or ALIASES.get(key.removesuffix("cm"))
 
 
-def column_mapping(path: Path, names: Sequence[str]) -> dict[str, str]:
-    """Canonical column -> the source's column; refuses missing and ambiguous columns."""
+def column_mapping(path: Path, names: Sequence[str], *, label_optional: bool = False) -> dict[str, str]:
+    """Canonical column -> the source's column; refuses missing and ambiguous columns (species may be absent when
+    `label_optional`: records to score)."""
     mapping: dict[str, str] = {}
     for name in names:
         canonical = canonical_column(str(name))
@@ -46,11 +47,16 @@ def column_mapping(path: Path, names: Sequence[str]) -> dict[str, str]:
         if canonical in mapping:
             raise InputError(f"{path}: columns {mapping[canonical]!r} and {name!r} both mean {canonical}")
         mapping[canonical] = str(name)
-    missing = [c for c in REQUIRED if c not in mapping]
+    missing = [c for c in required_columns(label_optional=label_optional) if c not in mapping]
     if missing:
         found = ", ".join(str(n) for n in names) or "none"
         raise InputError(f"{path}: missing required column(s) {', '.join(missing)} (found: {found})")
-    return {c: mapping[c] for c in REQUIRED}
+    return {c: mapping[c] for c in REQUIRED if c in mapping}
+
+
+def required_columns(*, label_optional: bool) -> tuple[str, ...]:
+    """The columns a source must have: the measurements, and the species unless the label is optional."""
+    return MEASUREMENTS if label_optional else REQUIRED
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,8 @@ class CsvLayout:
     decimal_comma: bool
 
 
-def detect_csv(path: Path, head: str, *, sep: str | None = None, decimal: str | None = None) -> CsvLayout:
+def detect_csv(path: Path, head: str, *, sep: str | None = None, decimal: str | None = None,
+               label_optional: bool = False) -> CsvLayout:
     """The layout of a CSV from its first 64 KB (decoded); `sep`/`decimal` force what detection would guess."""
     lines = head.splitlines()
     skip = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
@@ -78,7 +85,7 @@ def detect_csv(path: Path, head: str, *, sep: str | None = None, decimal: str | 
     rows = [r for r in records if any(f.strip() for f in r)]
     first, sample = rows[0], rows[1 : SAMPLE_ROWS + 1]
     if any(canonical_column(name) for name in first):
-        mapping = column_mapping(path, first)
+        mapping = column_mapping(path, first, label_optional=label_optional)
         header, has_header = tuple(first), True
     elif len(first) == len(REQUIRED) and _looks_numeric(first[: len(MEASUREMENTS)]):
         # The UCI iris.data layout: no header, four measurements then the class (Iris-setosa, ...).

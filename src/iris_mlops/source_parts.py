@@ -34,8 +34,13 @@ class PartWriter:
         self._pending_rows = 0
 
     def write(self, columns: Mapping[str, Any], *, decimal_comma: bool = False) -> None:
-        """Write one block: canonical column -> string array (or list); all-blank rows are dropped."""
-        arrays = [_as_string_array(columns[c]) for c in REQUIRED]
+        """Write one block: canonical column -> string array (or list); all-blank rows are dropped.
+
+        A column the block does not carry (the species of unlabelled records) is written as nulls.
+        """
+        given = {c: _as_string_array(v) for c, v in columns.items()}
+        length = len(next(iter(given.values()))) if given else 0
+        arrays = [given[c] if c in given else pa.nulls(length, pa.string()) for c in REQUIRED]
         arrays = _drop_blank_rows(arrays)
         count = len(arrays[0])
         if not count:

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from iris_mlops.errors import InputError
-from iris_mlops.source_layout import CsvLayout, column_mapping
+from iris_mlops.source_layout import CsvLayout, column_mapping, required_columns
 from iris_mlops.source_parts import REQUIRED, PartWriter
 
 BLOCK_BYTES = 1 << 20  # 8 MB blocks: ~300 MB of read-ahead at 10 M rows; 1 MB: ~40 MB, as fast
@@ -60,7 +60,8 @@ def _stream_csv_arrow(path: Path, layout: CsvLayout, writer: PartWriter) -> None
         for batch in reader:
             if ragged_rows:
                 raise RaggedRowsError
-            writer.write({c: batch.column(layout.mapping[c]) for c in REQUIRED}, decimal_comma=layout.decimal_comma)
+            writer.write({c: batch.column(source) for c, source in layout.mapping.items()},
+                         decimal_comma=layout.decimal_comma)
         if ragged_rows:
             raise RaggedRowsError
     except pa.ArrowInvalid as exc:
@@ -69,19 +70,20 @@ def _stream_csv_arrow(path: Path, layout: CsvLayout, writer: PartWriter) -> None
 
 def _stream_csv_python(path: Path, layout: CsvLayout, writer: PartWriter) -> None:
     index = {name: i for i, name in enumerate(layout.header)}
-    positions = [index[layout.mapping[c]] for c in REQUIRED]
+    names = list(layout.mapping)  # the canonical columns this file has, in REQUIRED order
+    positions = [index[layout.mapping[c]] for c in names]
     with path.open(encoding="utf-8-sig", newline="") as handle:
         records = csv.reader(handle, delimiter=layout.delimiter)
         for _ in range(layout.skip_lines + (1 if layout.has_header else 0)):
             next(records, None)
-        block: list[list[str | None]] = [[] for _ in REQUIRED]
+        block: list[list[str | None]] = [[] for _ in names]
         for row in records:
             for column, i in zip(block, positions, strict=True):
                 column.append(row[i] if i < len(row) else None)
             if len(block[0]) >= PY_BLOCK_ROWS:
-                writer.write(dict(zip(REQUIRED, block, strict=True)), decimal_comma=layout.decimal_comma)
-                block = [[] for _ in REQUIRED]
-        writer.write(dict(zip(REQUIRED, block, strict=True)), decimal_comma=layout.decimal_comma)
+                writer.write(dict(zip(names, block, strict=True)), decimal_comma=layout.decimal_comma)
+                block = [[] for _ in names]
+        writer.write(dict(zip(names, block, strict=True)), decimal_comma=layout.decimal_comma)
 
 
 # -- JSON -----------------------------------------------------------------------------------------------------
@@ -109,7 +111,7 @@ class _JsonColumns:
         return out
 
 
-def stream_json(path: Path, writer: PartWriter, *, is_array: bool) -> None:
+def stream_json(path: Path, writer: PartWriter, *, is_array: bool, label_optional: bool = False) -> None:
     """JSON lines in blocks of rows; a JSON array (one document) is parsed whole."""
     columns = _JsonColumns(path, {})
     block: list[dict[str, str | None]] = []
@@ -120,7 +122,7 @@ def stream_json(path: Path, writer: PartWriter, *, is_array: bool) -> None:
             block = []
     _write_json_block(writer, block)
     found = {c for c in columns.seen.values() if c}
-    missing = [c for c in REQUIRED if c not in found]
+    missing = [c for c in required_columns(label_optional=label_optional) if c not in found]
     if writer.rows and missing:
         shown = ", ".join(columns.seen) or "none"
         raise InputError(f"{path}: missing required column(s) {', '.join(missing)} (found: {shown})")
@@ -167,7 +169,7 @@ def _as_text(value: Any) -> str | None:
 
 
 # -- Parquet --------------------------------------------------------------------------------------------------
-def stream_parquet(path: Path, writer: PartWriter) -> None:
+def stream_parquet(path: Path, writer: PartWriter, *, label_optional: bool = False) -> None:
     """Row groups in batches, each column cast to text (nested values as JSON text)."""
     import pyarrow.parquet as pq
 
@@ -175,11 +177,11 @@ def stream_parquet(path: Path, writer: PartWriter) -> None:
         source = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    mapping = column_mapping(path, source.schema_arrow.names)
+    mapping = column_mapping(path, source.schema_arrow.names, label_optional=label_optional)
     if source.metadata.num_rows == 0:
         raise InputError(f"{path}: has no data rows")
     for batch in source.iter_batches(batch_size=PY_BLOCK_ROWS, columns=list(dict.fromkeys(mapping.values()))):
-        writer.write({c: _text_column(batch.column(mapping[c])) for c in REQUIRED})
+        writer.write({c: _text_column(batch.column(column)) for c, column in mapping.items()})
 
 
 def _text_column(column: pa.Array) -> pa.Array:

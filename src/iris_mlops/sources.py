@@ -80,12 +80,14 @@ def read_source(
     staging_dir: Path | None = None,
     csv_sep: str | None = None,
     csv_decimal: str | None = None,
+    label_optional: bool = False,
 ) -> RawSource:
     """Read `path` (CSV, JSON lines or Parquet), or the bundled Iris data when None, into staged Parquet parts.
 
     `staging_dir` is where the parts go (default: a temporary folder; on Databricks pass a volume path that the
     cluster can read). `csv_sep` and `csv_decimal` force the separator and decimal mark that are otherwise
-    detected from the first lines (`;` and `5,1` are recognised).
+    detected from the first lines (`;` and `5,1` are recognised). `label_optional`: records to score may come
+    without a species column (read as nulls).
     """
     if path is None:
         return read_embedded(staging_dir=staging_dir)
@@ -95,7 +97,7 @@ def read_source(
     folder = _new_folder(staging_dir)
     writer = PartWriter(folder)
     try:
-        _stream(checked, kind, writer, csv_sep=csv_sep, csv_decimal=csv_decimal)
+        _stream(checked, kind, writer, csv_sep=csv_sep, csv_decimal=csv_decimal, label_optional=label_optional)
         parts = writer.close()
         if writer.rows == 0:
             problem = "has a header but no data rows" if kind == "csv" else "has no data rows"
@@ -107,17 +109,19 @@ def read_source(
     return RawSource(str(checked), digest, parts, writer.rows, folder)
 
 
-def _stream(path: Path, kind: str, writer: PartWriter, *, csv_sep: str | None, csv_decimal: str | None) -> None:
+def _stream(path: Path, kind: str, writer: PartWriter, *, csv_sep: str | None, csv_decimal: str | None,
+            label_optional: bool) -> None:
     from iris_mlops.source_readers import stream_csv, stream_json, stream_parquet
 
     if kind == "parquet":
-        stream_parquet(path, writer)
+        stream_parquet(path, writer, label_optional=label_optional)
         return
     head = _head(path)
     if kind == "json":
-        stream_json(path, writer, is_array=head.lstrip().startswith("["))
+        stream_json(path, writer, is_array=head.lstrip().startswith("["), label_optional=label_optional)
         return
-    stream_csv(path, detect_csv(path, head, sep=csv_sep, decimal=csv_decimal), writer)
+    layout = detect_csv(path, head, sep=csv_sep, decimal=csv_decimal, label_optional=label_optional)
+    stream_csv(path, layout, writer)
 
 
 def read_embedded(*, staging_dir: Path | None = None) -> RawSource:

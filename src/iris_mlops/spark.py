@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from iris_mlops import logs
 from iris_mlops.errors import ConfigError, IrisMlopsError
+from iris_mlops.spark_archive import archive_options
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -99,11 +100,11 @@ def _local_session(app_name: str, master: str) -> SparkSession:
 
 
 def local_conf() -> dict[str, str]:
-    """The configuration of a local session: LOCAL_CONF and the driver JVM's memory, JIT and log options."""
+    """The configuration of a local session: LOCAL_CONF and the driver JVM's memory, JIT, class archive and logs."""
     # Spark's default heap (IRIS_MLOPS_SPARK_DRIVER_MEMORY for large local data). A local run holds a few
     # thousand rows: a bigger heap only fills with garbage before the collector runs (2g: JVM peak ~1.2 GB).
     memory = os.environ.get("IRIS_MLOPS_SPARK_DRIVER_MEMORY", "1g")
-    options = f"{MEMORY_OPTIONS} {jit_options()}".strip()
+    options = " ".join(o for o in (MEMORY_OPTIONS, jit_options(), archive_options()) if o)
     if not logs.is_verbose():
         options = f"{options} -Dlog4j2.configurationFile={QUIET_LOG4J.as_uri()}"
     return {**LOCAL_CONF, "spark.driver.memory": memory, "spark.driver.extraJavaOptions": options}

@@ -38,6 +38,15 @@ def test_same_source_and_version_twice_replaces_another_version_adds(make_ctx: A
     assert len(quarantine) == 1 and list(quarantine["reasons"][0]) == ["not_a_number:sepal_length"]
 
 
+def test_a_file_without_a_species_column_is_scored(make_ctx: Any, registry: Registry, tmp_path: Path) -> None:
+    ctx = make_ctx()
+    source = write_csv(tmp_path / "unlabelled.csv", ["5.1,3.5,1.4,0.2", "7.7,3.0,6.1,2.3"],
+                       header="sepal_length,sepal_width,petal_length,petal_width")
+    result = run_batch_inference(ctx, source=source)
+    assert (result.rows_scored, result.rows_quarantined) == (2, 0)
+    assert _predictions(ctx)["species"].isna().all()
+
+
 def test_default_scores_new_silver_batches_once(make_ctx: Any, tmp_path: Path) -> None:
     from iris_mlops.tasks.medallion import run_bronze, run_silver
 

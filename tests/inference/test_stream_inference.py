@@ -63,3 +63,15 @@ def test_a_failing_micro_batch_stops_with_one_line_and_is_replayed_later(make_ct
         run_stream_inference(ctx, landing=str(landing), available_now=True)
     shutil.rmtree(ctx.store.location(predictions))  # fix the table: the failed micro-batch runs again
     assert run_stream_inference(ctx, landing=str(landing), available_now=True).rows_scored == 3
+
+
+def test_unlabelled_files_are_scored_with_a_null_species(make_ctx: Any, tmp_path: Path) -> None:
+    ctx = make_ctx()
+    landing = tmp_path / "landing"
+    landing.mkdir(parents=True)
+    (landing / "unlabelled.csv").write_text("sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n"
+                                            "7.7,3.0,6.1,2.3\n", encoding="utf-8")
+    result = run_stream_inference(ctx, landing=str(landing), available_now=True)
+    assert (result.rows_scored, result.rows_quarantined) == (2, 0)
+    predictions = ctx.store.read(ctx.settings.table("predictions")).toPandas()
+    assert predictions["species"].isna().all() and set(predictions["predicted_species"]) <= {"setosa", "virginica"}

@@ -153,3 +153,21 @@ def test_batch_status_tells_done_pending_and_orphan(spark) -> None:
         "batch_id string, bronze_rows long, silver_rows long, quarantine_rows long, status string",
     )
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_count_split_counts_rows_once_and_each_reason_kind(spark) -> None:
+    from iris_mlops.tasks.silver_split import count_split
+
+    bronze = _bronze(
+        spark,
+        [
+            ("5.1", "3.5", "1.4", "0.2", "setosa"),
+            ("abc", "x", "1.4", "0.2", "tulip"),  # two not_a_number reasons (one kind) and unknown_species
+            ("abc", "3.0", "1.4", "0.2", "setosa"),
+        ],
+    )
+    silver, quarantine = build_silver(bronze, ranges=RANGES, species=SPECIES, iqr_k=1.5, run_id="r")
+    split = count_split(silver, quarantine)
+    assert (split.silver_rows, split.quarantine_rows) == (1, 2)
+    assert list(split.reasons.items()) == [("not_a_number", 2), ("unknown_species", 1)]
+    assert split.line() == "1 → silver, 2 → quarantine (not_a_number: 2, unknown_species: 1)"

@@ -134,7 +134,7 @@ def test_models_describe_shows_the_lineage(pinned_weak: GateOutcome) -> None:
     info = json.loads(CliRunner().invoke(app, ["models", "describe", pinned_weak.version, "--json"]).stdout)
     assert info["lineage"]["features_table_version"] == "0" and info["lineage"]["task"] == "train"
     missing = CliRunner().invoke(app, ["models", "describe", "999"])
-    assert missing.exit_code == 1 and "no version 999" in missing.output
+    assert missing.exit_code == 2 and "no version 999" in missing.output  # a version never registered: bad input
 
 
 def test_models_unpin_says_what_it_lifted(pinned_weak: GateOutcome) -> None:

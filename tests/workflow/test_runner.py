@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,9 +77,8 @@ def run(
     from_task: str | None = None,
     sleeps: list[float] | None = None,
     lines: list[str] | None = None,
-    parallel: int = 1,
 ) -> RunResult:
-    """Run the demo job; one task at a time unless `parallel` says otherwise, so that call orders are exact."""
+    """Run the demo job (one task at a time, so call orders are exact)."""
     reporter = Reporter(progress=(lines.append if lines is not None else lambda _: None), output=lambda _: None)
     return execute_job(
         "demo",
@@ -91,7 +89,6 @@ def run(
         resolver=scripts,
         sleep=(sleeps.append if sleeps is not None else lambda _: None),
         reporter=reporter,
-        max_parallel=parallel,
     )
 
 
@@ -114,16 +111,14 @@ def test_runner_runs_tasks_in_dependency_order(tmp_path: Path, home: Path) -> No
     assert result.state is RunState.SUCCESS and result.exit_code == 0
 
 
-def _meeting_scripts(meet: set[str], barrier: threading.Barrier, log: list[str]) -> Any:
-    """Scripts that log start/end; those named in `meet` wait for each other (a timeout means they did not overlap)."""
+def _logging_scripts(log: list[str]) -> Any:
+    """Scripts that log their start and end."""
 
     def resolver(package: str, name: str) -> Callable[[list[str]], int]:
         key = name.removeprefix("iris-mlops-")
 
         def script(argv: list[str]) -> int:
             log.append(f"{key}+")
-            if key in meet:
-                barrier.wait(timeout=10)
             log.append(f"{key}-")
             return 0
 
@@ -132,32 +127,14 @@ def _meeting_scripts(meet: set[str], barrier: threading.Barrier, log: list[str])
     return resolver
 
 
-def test_runner_runs_independent_tasks_side_by_side(tmp_path: Path, home: Path) -> None:
-    root = write_bundle(
-        tmp_path,
-        [
-            {"task_key": "a"},
-            {"task_key": "b", "depends_on": ["a"]},
-            {"task_key": "c", "depends_on": ["a"]},
-            {"task_key": "d", "depends_on": ["b", "c"]},
-        ],
-    )
+def test_runner_runs_one_task_at_a_time_in_bundle_order_among_ready_tasks(tmp_path: Path, home: Path) -> None:
+    root = write_bundle(tmp_path, [{"task_key": "a"}, {"task_key": "c", "depends_on": ["b"]}, {"task_key": "b"},
+                                   {"task_key": "d"}])
     log: list[str] = []
     reporter = Reporter(progress=lambda _: None, output=lambda _: None)
-    resolver = _meeting_scripts({"b", "c"}, threading.Barrier(2), log)
-    result = execute_job("demo", env="local", bundle_dir=root, resolver=resolver, reporter=reporter, max_parallel=2)
-    assert result.state is RunState.SUCCESS, statuses(result)
-    assert log[:2] == ["a+", "a-"] and log[-2:] == ["d+", "d-"]
-    assert sorted(log[2:4]) == ["b+", "c+"]  # both started before either ended: they overlapped
-
-
-def test_runner_with_parallel_1_runs_one_task_at_a_time_in_bundle_order(tmp_path: Path, home: Path) -> None:
-    root = write_bundle(tmp_path, [{"task_key": "a"}, {"task_key": "c"}, {"task_key": "b"}])
-    log: list[str] = []
-    reporter = Reporter(progress=lambda _: None, output=lambda _: None)
-    resolver = _meeting_scripts(set(), threading.Barrier(2), log)
-    execute_job("demo", env="local", bundle_dir=root, resolver=resolver, reporter=reporter, max_parallel=1)
-    assert log == ["a+", "a-", "c+", "c-", "b+", "b-"]
+    execute_job("demo", env="local", bundle_dir=root, resolver=_logging_scripts(log), reporter=reporter)
+    # c waits for b: b and d run in bundle order, c as soon as b is done
+    assert log == ["a+", "a-", "b+", "b-", "c+", "c-", "d+", "d-"]
 
 
 def test_runner_failure_in_one_branch_lets_the_other_branch_finish(tmp_path: Path, home: Path) -> None:
@@ -171,7 +148,7 @@ def test_runner_failure_in_one_branch_lets_the_other_branch_finish(tmp_path: Pat
         ],
     )
     scripts = FakeScripts({"b": [4]})
-    result = run(root, scripts, parallel=2)
+    result = run(root, scripts)
     assert statuses(result) == {"a": "SUCCESS", "b": "FAILED", "c": "SUCCESS", "d": "SUCCESS"}
     assert sorted(scripts.order) == ["a", "b", "c", "d"] and result.state is RunState.FAILED
 

@@ -10,7 +10,6 @@ import typer
 
 from iris_mlops.tasks.context import user_errors
 from iris_mlops.tasks.options import EnvOption, JsonOption
-from iris_mlops.workflow.runner import DEFAULT_PARALLEL
 
 app = typer.Typer(help="Run and check the Databricks bundle's jobs locally, without a workspace.", no_args_is_help=True)
 
@@ -27,10 +26,6 @@ BundleDirOption = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--bundle-dir", help="Folder holding databricks.yml (default: the current folder or a parent)."),
 ]
-ParallelOption = Annotated[
-    int,
-    typer.Option("--parallel", min=1, help="How many independent tasks may run at once (1: one after the other)."),
-]
 
 
 @app.command("run")
@@ -40,7 +35,6 @@ def run(
     only: OnlyOption = None,
     from_task: FromOption = None,
     bundle_dir: BundleDirOption = None,
-    parallel: ParallelOption = DEFAULT_PARALLEL,
     as_json: JsonOption = False,
 ) -> None:
     """Run a job's tasks in dependency order, in this process, with Databricks' run_if and retry semantics."""
@@ -48,14 +42,12 @@ def run(
 
     chosen = [key.strip() for value in only or [] for key in value.split(",") if key.strip()]
     if as_json:
-        raise typer.Exit(run_as_json(job, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir,
-                                     parallel=parallel))
-    code = run_job(job, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir, max_parallel=parallel)
+        raise typer.Exit(run_as_json(job, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir))
+    code = run_job(job, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir)
     raise typer.Exit(code)
 
 
-def run_as_json(job: str, *, env: str | None, only: list[str], from_task: str | None, bundle_dir: Path | None,
-                parallel: int) -> int:
+def run_as_json(job: str, *, env: str | None, only: list[str], from_task: str | None, bundle_dir: Path | None) -> int:
     """Run the job with every line on stderr and print its result as JSON on stdout; returns the exit code."""
     from iris_mlops.errors import IrisMlopsError
     from iris_mlops.workflow.report import Reporter
@@ -66,7 +58,7 @@ def run_as_json(job: str, *, env: str | None, only: list[str], from_task: str | 
 
     try:
         result = execute_job(job, env=env, only=only, from_task=from_task, bundle_dir=bundle_dir,
-                             max_parallel=parallel, reporter=Reporter(progress=to_stderr, output=to_stderr))
+                             reporter=Reporter(progress=to_stderr, output=to_stderr))
     except IrisMlopsError as exc:
         typer.echo(f"error: {exc}", err=True)
         return exc.exit_code

@@ -129,7 +129,7 @@ def _read_bytes(name: str, data: bytes) -> pd.DataFrame:
     with tempfile.TemporaryDirectory(prefix="iris-mlops-landed-") as folder:
         copy = Path(folder) / (Path(name).name or "landed")  # keeps the suffix: it tells the layout
         copy.write_bytes(data)
-        raw = read_source(copy, staging_dir=Path(folder) / "parts")
+        raw = read_source(copy, staging_dir=Path(folder) / "parts", label_optional=True)
         try:
             return raw.table.to_pandas()
         finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iris_mlops.errors import ModelError
+from iris_mlops.errors import ModelError, ModelInputError
 from iris_mlops.ml.tracking import first_line
 
 MISSING = ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
@@ -14,10 +14,10 @@ def reworded(exc: BaseException, *, model_name: str, version: str | None = None)
     text = first_line(exc)
     if code in MISSING or "not found" in text.lower():
         if version is not None and "version" in text.lower():
-            return ModelError(f"model {model_name} has no version {version}: see `iris-mlops models list`")
+            return ModelInputError(f"model {model_name} has no version {version}: see `iris-mlops models list`")
         return ModelError(f"no model named {model_name} is registered yet: run `iris-mlops train` first")
     if code == "INVALID_PARAMETER_VALUE":
         what = f"version {version!r} of {model_name}" if version is not None else f"model name {model_name!r}"
-        return ModelError(f"{what} is not valid for the model registry ({text}): see `iris-mlops models list`")
+        return ModelInputError(f"{what} is not valid for the model registry ({text}): see `iris-mlops models list`")
     return ModelError(f"the model registry could not be read for {model_name} ({type(exc).__name__}: {text}); "
                       "check `iris-mlops config show` (mlflow.tracking_uri) and the log file")

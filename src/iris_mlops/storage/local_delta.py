@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from iris_mlops.errors import SchemaMismatchError, StorageError, TableNotFoundError
+from iris_mlops.errors import SchemaMismatchError, StorageError, TableNotFoundError, TableVersionError
 from iris_mlops.storage import delta_log, staging
 from iris_mlops.storage.base import (
     DEFAULT_RETAIN_HOURS,
@@ -198,7 +198,7 @@ class LocalDeltaStore(TableStore):
         delta_log.check_log(name, root, int(table.version()))
         if version is not None and version != table.version():
             if not 0 <= version <= table.version():
-                raise TableNotFoundError(f"table {name} has no version {version} (latest is {table.version()})")
+                raise TableVersionError(f"table {name} has no version {version} (latest is {table.version()})")
             table.load_as_version(version)
         return table
 

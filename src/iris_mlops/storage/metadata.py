@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from iris_mlops.errors import TableNotFoundError
+from iris_mlops.errors import TableNotFoundError, TableVersionError
 from iris_mlops.storage.base import RUN_ID_KEY, TableCommit
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class DeltaLog:
         delta_log.check_log(name, root, int(table.version()))
         if version is not None and version != table.version():
             if not 0 <= version <= table.version():
-                raise TableNotFoundError(f"table {name} has no version {version} (latest is {table.version()})")
+                raise TableVersionError(f"table {name} has no version {version} (latest is {table.version()})")
             table.load_as_version(version)
         return table
 
@@ -124,7 +124,7 @@ class DeltaLog:
 
         table = self.table(name)
         if not 0 <= version <= table.version():
-            raise TableNotFoundError(f"table {name} has no version {version} (latest is {table.version()})")
+            raise TableVersionError(f"table {name} has no version {version} (latest is {table.version()})")
         props = CommitProperties(custom_metadata={RUN_ID_KEY: run_id, "iris_mlops.operation": "restore"})
         table.restore(version, commit_properties=props)
         from iris_mlops.storage import delta_log

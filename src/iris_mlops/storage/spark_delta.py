@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.errors import SchemaMismatchError, StorageError, TableNotFoundError
+from iris_mlops.errors import SchemaMismatchError, StorageError, TableNotFoundError, TableVersionError
 from iris_mlops.storage.base import (
     DEFAULT_RETAIN_HOURS,
     DESCRIPTION_KEY,
@@ -58,7 +58,7 @@ class SparkDeltaStore(TableStore):
             return self.spark.table(name)
         latest = self.version(name)
         if not 0 <= version <= latest:
-            raise TableNotFoundError(f"table {name} has no version {version} (latest is {latest})")
+            raise TableVersionError(f"table {name} has no version {version} (latest is {latest})")
         return self.spark.sql(f"SELECT * FROM {quote_name(name)} VERSION AS OF {int(version)}")
 
     def version(self, name: str) -> int:
@@ -203,7 +203,7 @@ class SparkDeltaStore(TableStore):
         self._require(name)
         latest = self.version(name)
         if not 0 <= version <= latest:
-            raise TableNotFoundError(f"table {name} has no version {version} (latest is {latest})")
+            raise TableVersionError(f"table {name} has no version {version} (latest is {latest})")
         self.spark.conf.set("spark.databricks.delta.commitInfo.userMetadata", run_id)
         try:
             self.spark.sql(f"RESTORE TABLE {quote_name(name)} TO VERSION AS OF {int(version)}").collect()

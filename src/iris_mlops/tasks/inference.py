@@ -133,7 +133,7 @@ def source_input(ctx: TaskContext, source: Path) -> ScoringInput:
     from iris_mlops.schemas import BATCH_ID, INGESTED_AT
     from iris_mlops.sources import read_source
 
-    raw = read_source(source)  # file problems raise here, before Spark or any table
+    raw = read_source(source, label_optional=True)  # file problems raise here, before Spark or any table
     ctx.echo(f"read {raw.rows} rows from {raw.name} (batch {raw.batch_id})")
     frame = raw.to_spark(ctx.spark).withColumns(
         {BATCH_ID: F.lit(raw.batch_id), INGESTED_AT: F.lit(datetime.now(timezone.utc)).cast("timestamp")}

@@ -39,11 +39,14 @@ class Split:
 
 
 def count_split(silver_df: DataFrame, quarantine_df: DataFrame) -> Split:
-    """Count both sides (two small Spark jobs) and the quarantine reasons."""
-    from iris_mlops.layers.quarantine import REASON, ROWS, reason_counts
+    """Count both sides and the quarantine reasons in one Spark job."""
+    from iris_mlops.layers.quarantine import ENTRIES, REASON, ROWS, SIDE, split_counts
 
-    reasons = {row[REASON]: int(row[ROWS]) for row in reason_counts(quarantine_df).collect()}
-    return Split(silver_rows=silver_df.count(), quarantine_rows=quarantine_df.count(), reasons=reasons)
+    counts = split_counts(silver_df, quarantine_df).collect()
+    held = sorted((r for r in counts if r[SIDE] == "quarantine"), key=lambda r: (-int(r[ROWS]), r[REASON]))
+    return Split(silver_rows=sum(int(r[ROWS]) for r in counts if r[SIDE] == "silver"),
+                 quarantine_rows=sum(int(r[ENTRIES]) for r in held),
+                 reasons={r[REASON]: int(r[ROWS]) for r in held})
 
 
 def _reasons_text(reasons: dict[str, int]) -> str:

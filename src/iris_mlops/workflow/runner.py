@@ -6,7 +6,6 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import entry_points
@@ -30,8 +29,6 @@ ConsoleScript = Callable[[list[str]], Any]
 Resolver = Callable[[str, str], ConsoleScript]
 # Databricks reads max_retries -1 as "retry forever"; a local run stops after this many retries instead.
 UNLIMITED_RETRIES_CAP = 3
-# Independent tasks run side by side, as on Databricks; two suits a 2-core machine.
-DEFAULT_PARALLEL = 2
 
 
 @dataclass
@@ -83,18 +80,10 @@ def call_console_script(func: ConsoleScript, argv: list[str]) -> int:
     return result if isinstance(result, int) else 0
 
 
-class InlineExecutor(Executor):
-    """Runs each call in the calling thread: with --parallel 1, profilers and debuggers see the tasks."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
-
-
 @dataclass
 class LocalRunner:
-    """Runs one job: tasks in dependency order (independent ones side by side), run_if, retries, leaf-based result."""
+    """Runs one job: one task at a time in dependency order (bundle order among ready ones), run_if, retries, leaf-based
+    result. Databricks runs independent tasks side by side; locally one at a time measured as fast (issue 11)."""
 
     job: Job
     references: dict[str, Any]
@@ -103,7 +92,6 @@ class LocalRunner:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     reporter: Reporter = field(default_factory=Reporter)
-    max_parallel: int = DEFAULT_PARALLEL
 
     def run(self, selected: Sequence[str]) -> RunResult:
         """Run the selected tasks; their one-line summaries stay off stdout, which carries the run's table."""
@@ -124,26 +112,15 @@ class LocalRunner:
         def record(result: TaskResult) -> None:
             statuses[result.key], results[result.key] = result.status, result
 
-        pending, running = list(tasks), set[Future[TaskResult]]()
-        # Like Databricks, tasks whose dependencies are all finished run side by side (up to max_parallel).
-        parallel = self.max_parallel > 1
-        with ThreadPoolExecutor(self.max_parallel, thread_name_prefix="task") if parallel else InlineExecutor() as pool:
-            while pending or running:
-                ready = _first_ready(pending, statuses, selected) if len(running) < self.max_parallel else None
-                if ready is None:
-                    if not running:
-                        raise ConfigError(f"job {self.job.key!r}: tasks {[t.key for t in pending]} wait on a cycle")
-                    done, running = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        record(future.result())
-                    continue
-                pending.remove(ready)
-                skipped = self._skipped(ready, statuses)
-                if skipped is not None:
-                    record(skipped)
-                else:
-                    func, argv = prepared[ready.key]
-                    running.add(pool.submit(self._run_task, ready, func, argv, positions[ready.key]))
+        pending = list(tasks)
+        while pending:
+            ready = _first_ready(pending, statuses, selected)
+            if ready is None:
+                raise ConfigError(f"job {self.job.key!r}: tasks {[t.key for t in pending]} wait on a cycle")
+            pending.remove(ready)
+            skipped = self._skipped(ready, statuses)
+            func, argv = prepared[ready.key]
+            record(skipped or self._run_task(ready, func, argv, positions[ready.key]))
         for task in self.job.tasks:
             if task.key not in selected:
                 results[task.key] = TaskResult(task.key, Status.EXCLUDED, note="not selected (--only/--from)")
@@ -235,7 +212,6 @@ def execute_job(
     resolver: Resolver = console_script,
     sleep: Callable[[float], None] = time.sleep,
     reporter: Reporter | None = None,
-    max_parallel: int = DEFAULT_PARALLEL,
     warm: bool = True,
 ) -> RunResult:
     """Run a job locally and return its result; configuration problems raise IrisMlopsError.
@@ -255,8 +231,7 @@ def execute_job(
     config = settings.model_dump(by_alias=True, mode="json")
     references = reference_values(document, target=settings.env, config=config, bundle_dir=root)
     reporter = reporter or Reporter()
-    runner = LocalRunner(job, references, new_run_id(), resolver=resolver, sleep=sleep, reporter=reporter,
-                         max_parallel=max_parallel)
+    runner = LocalRunner(job, references, new_run_id(), resolver=resolver, sleep=sleep, reporter=reporter)
     reporter.header(job.key, settings.env, runner.run_id, selected, len(job.tasks))
     started, page = datetime.now(timezone.utc), None
     if settings.store == "local_delta":
@@ -311,12 +286,11 @@ def _alert_failure(result: RunResult, *, env: str, page: Path | None) -> None:
 
 
 def run_job(job_name: str, *, env: str | None = None, only: Sequence[str] | str | None = None,
-            from_task: str | None = None, bundle_dir: Path | None = None, max_parallel: int = DEFAULT_PARALLEL) -> int:
+            from_task: str | None = None, bundle_dir: Path | None = None) -> int:
     """Run a bundle job locally (what `iris-mlops workflow run` and `iris-mlops run` do); return the exit code."""
     chosen = [only] if isinstance(only, str) else list(only or [])
     try:
-        return execute_job(job_name, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir,
-                           max_parallel=max_parallel).exit_code
+        return execute_job(job_name, env=env, only=chosen, from_task=from_task, bundle_dir=bundle_dir).exit_code
     except IrisMlopsError as exc:
         typer.echo(f"error: {exc}", err=True)
         return exc.exit_code

@@ -1,0 +1,78 @@
+"""`iris-mlops spark-archive [--force]`: build the local Spark driver's class archive (see iris_mlops.spark_archive).
+
+The archive records the classes a real local run loads: a child process runs the medallion tasks on a scratch
+home with the dump option set, then closes its JVM and waits for it, because the JVM writes the archive as it
+exits. The file is written under a temporary name and renamed when complete, so a run never maps half an archive.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from iris_mlops.spark_archive import ARCHIVE_ENV, DUMP_ENV, archive_path
+
+ForceOption = Annotated[bool, typer.Option("--force", help="Build it again even when it exists.")]
+# What the child runs: the tasks of a daily run that use Spark (no MLflow: the archive holds JVM classes only).
+WORKLOAD = ("bronze", "silver", "gold", "feature-store", "data-quality")
+TIMEOUT_S = 600
+
+
+def spark_archive(force: ForceOption = False) -> None:
+    """Build the class archive that makes local Spark start faster (`make install` runs this once)."""
+    path = archive_path()
+    if path is None:
+        typer.echo(f"no Spark class archive: turned off ({ARCHIVE_ENV}=off), or Java or pyspark is missing")
+        return
+    if path.is_file() and not force:
+        typer.echo(f"Spark class archive: {path}")
+        return
+    typer.echo("building the Spark class archive (once per Java and pyspark, about a minute)…", err=True)
+    built = build_archive(path)
+    typer.echo(f"Spark class archive: {built}" if built else "the Spark class archive could not be built: local "
+               "runs work without it, only their start is slower (details above)")
+
+
+def build_archive(path: Path) -> Path | None:
+    """Run the workload in a child process that dumps to a temporary file; rename it to `path` when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    with tempfile.TemporaryDirectory(prefix="iris-mlops-archive-") as home:
+        env = {**os.environ, DUMP_ENV: str(partial), "IRIS_MLOPS_HOME": home, "IRIS_MLOPS_ENV": "local"}
+        done = subprocess.run([sys.executable, "-m", "iris_mlops.commands.spark_archive"], env=env, text=True,
+                              capture_output=True, timeout=TIMEOUT_S, check=False)
+    if done.returncode != 0 or not partial.is_file() or partial.stat().st_size == 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        typer.echo(f"  {lines[-1] if lines else f'exit code {done.returncode}'}", err=True)
+        partial.unlink(missing_ok=True)
+        return None
+    os.replace(partial, path)
+    return path
+
+
+def _dump() -> int:
+    """In the child: run the workload, then end the JVM and wait while it writes the archive."""
+    from pyspark import SparkContext
+
+    from iris_mlops.workflow.runner import execute_job
+
+    code = execute_job("iris_workflow", env="local", only=list(WORKLOAD)).exit_code
+    gateway = SparkContext._gateway
+    active = SparkContext._active_spark_context
+    if active is not None:
+        active.stop()
+    process = getattr(gateway, "proc", None)
+    if process is not None and process.stdin is not None:
+        process.stdin.close()  # Spark's gateway exits when its stdin closes
+        process.wait(timeout=TIMEOUT_S)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(_dump())
