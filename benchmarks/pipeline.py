@@ -9,7 +9,7 @@ data-quality, train + register + gate; its serving, batch-inference and monitor 
 counterpart and are left out), instrumented from outside to show where the time goes. The
 hand-written side does bronze -> silver -> gold as Parquet, a Random Forest with the same hyper-parameters,
 an MLflow SQLite run with the model (explicit pip requirements, like ours), registration and an alias.
-Ours maps the Spark class archive that `make install` builds (iris_mlops.spark_archive; built here first when
+Ours maps the Spark class archive that `make run` builds (iris_mlops.spark_archive; built here first when
 missing); the hand-written script starts a plain JVM, or maps the same archive with --hand-archive (like-for-like
 start). IRIS_MLOPS_SPARK_ARCHIVE=off measures ours without it.
 Targets (issue 11): ours <= 1.2x the hand-written wall time and <= 1.25x its peak memory (Python + JVM RSS).
@@ -196,7 +196,7 @@ def run_side(side: str) -> dict[str, Any]:
 
 
 def _ensure_archive() -> Path | None:
-    """The Spark class archive ours maps, built first when missing (as `make install` does); None when turned off."""
+    """The Spark class archive ours maps, built first when missing (as `make run` does); None when turned off."""
     from iris_mlops.commands.spark_archive import build_archive
     from iris_mlops.spark_archive import archive_path
 
@@ -229,7 +229,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, {args.repeat} run(s) per side, each in a fresh process and home")
     jit = os.environ.get("IRIS_MLOPS_SPARK_JIT", "quick")
     print(f"JVM: ours with the local driver's {jit} JIT (IRIS_MLOPS_SPARK_JIT), hand-written with the JVM defaults")
-    print(f"     ours with the class archive `make install` builds: {archive or 'none (IRIS_MLOPS_SPARK_ARCHIVE=off)'}"
+    print(f"     ours with the class archive `make run` builds: {archive or 'none (IRIS_MLOPS_SPARK_ARCHIVE=off)'}"
           f"; hand-written {'with the same archive' if os.environ.get(HAND_ARCHIVE) else 'without (--hand-archive)'}")
     for side, runs in results.items():
         wall = statistics.median(r["wall"] for r in runs)

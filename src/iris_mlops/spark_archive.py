@@ -5,7 +5,8 @@ Catalyst, Janino and Parquet, then Catalyst's first queries load more. Java's dy
 classes once (`-XX:ArchiveClassesAtExit`) and later JVMs map them (`-XX:SharedArchiveFile`): on this project's
 2-core reference machine the start plus the first queries went from about 6 s to about 3 s.
 
-`iris-mlops spark-archive` (run by `make install`) builds it by running the medallion tasks on a scratch home.
+`iris-mlops spark-archive` builds it by running the medallion tasks on a scratch home (`make run`, `make test`
+and `make test-slow` call it; it does nothing once the archive exists).
 An archive is specific to one Java installation and one pyspark: its name carries a key of both, so another
 Java or a pyspark upgrade simply finds no archive (and a stale one is ignored by the JVM, which then loads classes
 as usual). IRIS_MLOPS_SPARK_ARCHIVE=off turns it off; Databricks sessions are never affected.

@@ -25,7 +25,7 @@ TIMEOUT_S = 600
 
 
 def spark_archive(force: ForceOption = False) -> None:
-    """Build the class archive that makes local Spark start faster (`make install` runs this once)."""
+    """Build the class archive that makes local Spark start faster (`make run` and `make test` call this)."""
     path = archive_path()
     if path is None:
         typer.echo(f"no Spark class archive: turned off ({ARCHIVE_ENV}=off), or Java or pyspark is missing")
