@@ -20,12 +20,13 @@ Sorted values for the exact tests come from a second query, `collect_values`, ru
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.monitoring.profile_layout import SPECIES_INDEX, Key, Layout, layout, needs_species, species_sql
+from iris_mlops.monitoring.profile_layout import SPECIES_INDEX, Key, Layout, fold, layout, species_sql
 from iris_mlops.monitoring.profile_sql import BIN_SLOTS, bin_sql, filled, guess_sql, ident
 from iris_mlops.monitoring.summary import CategoricalSummary, NumericSummary
 
@@ -73,14 +74,17 @@ class WindowProfile:
 
 def profile_frame(df: DataFrame, plan: ProfilePlan) -> DataFrame:
     """The rows (part, k, v) `read_profile` folds: histogram keys with their counts, then the global aggregates."""
+    from pyspark.sql import functions as F  # noqa: N812
+
     shape = layout(plan)
     parts = [_histograms(df, plan, shape)]
-    if shape.aggregates and needs_species(shape.aggregates):
-        df = df.selectExpr("*", f"{species_sql(plan)} AS {SPECIES_INDEX}")
-    for index, chunk in enumerate(shape.chunks(), start=1):
+    prepared = df.selectExpr("*", f"{species_sql(plan)} AS {SPECIES_INDEX}")
+    for index, (grouped, chunk) in enumerate(shape.parts, start=1):
         values = ", ".join(f"CAST(a{i} AS DOUBLE)" for i in range(len(chunk)))
-        parts.append(df.selectExpr(*[f"{sql} AS a{i}" for i, (_, sql) in enumerate(chunk)])
-                     .selectExpr(f"{index} AS part", "-1 AS k", f"array({values}) AS v"))
+        aggregates = [F.expr(f"{sql} AS a{i}") for i, (_, sql) in enumerate(chunk)]
+        frame = prepared.groupBy(SPECIES_INDEX).agg(*aggregates) if grouped else prepared.agg(*aggregates)
+        parts.append(frame.selectExpr(f"{index} AS part", f"{SPECIES_INDEX} AS k" if grouped else "-1 AS k",
+                                      f"array({values}) AS v"))
     out = parts[0]
     for part in parts[1:]:
         out = out.unionAll(part)
@@ -88,19 +92,19 @@ def profile_frame(df: DataFrame, plan: ProfilePlan) -> DataFrame:
 
 
 def _histograms(df: DataFrame, plan: ProfilePlan, shape: Layout) -> DataFrame:
-    """Part 0: one int key per numeric column and row (its bin) and one joint category key, counted."""
+    """Part 0: one key per pair of numeric columns and row (their two bins), one joint category key, counted."""
     names = list(plan.edges)
-    # The guesses in their own projection (see profile_sql.guess_sql), then the keys, then one explode and a
-    # groupBy over a few hundred keys: every operator's generated method stays small enough to be compiled.
+    # The guesses in their own projection (see profile_sql.guess_sql), then the keys inside one explode, then a
+    # groupBy over a few thousand keys: every operator's generated method stays small enough to be compiled.
     filled_values = [filled(ident(name)) for name in names]
     guessed = df.selectExpr(*[f"{value} AS __w{i}" for i, value in enumerate(filled_values)],
                             *[f"{guess_sql(value, plan.edges[n])} AS __g{i}"
                               for i, (n, value) in enumerate(zip(names, filled_values, strict=True))],
                             f"{shape.joint_sql()} AS __c")
-    keys = [f"CAST({i * BIN_SLOTS}D + {bin_sql(f'__w{i}', f'__g{i}', plan.edges[n])} AS INT)"
-            for i, n in enumerate(names)]
-    return (guessed.selectExpr(*[f"{key} AS __k{i}" for i, key in enumerate(keys)], "__c")
-            .selectExpr(f"explode(array({', '.join([*(f'__k{i}' for i in range(len(keys))), '__c'])})) AS k")
+    bins = {n: f"({bin_sql(f'__w{i}', f'__g{i}', plan.edges[n])})" for i, n in enumerate(names)}
+    keys = [f"{p * BIN_SLOTS * BIN_SLOTS}D + {bins[a]} * {BIN_SLOTS}D" + (f" + {bins[b]}" if b else "")
+            for p, (a, b) in enumerate(shape.pairs)]
+    return (guessed.selectExpr(f"explode(array({', '.join([*keys, '__c'])})) AS k")
             .groupBy("k").count()
             .selectExpr("0 AS part", "k", "array(CAST(count AS DOUBLE)) AS v"))
 
@@ -144,26 +148,28 @@ def read_profile(groups: Iterable[Mapping[str, Any]], plan: ProfilePlan,
                  values: Mapping[str, Sequence[float]] | None = None) -> WindowProfile:
     """Fold `profile_frame`'s rows into summaries (+ sorted values from `collect_values` when collected)."""
     shape = layout(plan)
-    chunks = shape.chunks()
     counts: dict[int, int] = {}
-    found: dict[Key, Any] = {}
+    by_species: dict[Key, dict[int, Any]] = defaultdict(dict)  # statistic -> species index (-1: all) -> value
     for group in groups:
         part, row = int(group["part"]), group["v"]
         if part == 0:
             counts[int(group["k"])] = int(row[0])
         else:
-            found.update((key, value) for (key, _), value in zip(chunks[part - 1], row, strict=True))
+            for (key, _), value in zip(shape.parts[part - 1][1], row, strict=True):
+                by_species[key][int(group["k"])] = value
+    found = {key: fold(key, list(values.values())) for key, values in by_species.items()}
     rows = int(found.get(("rows",)) or 0)
     columns: dict[str, NumericSummary | CategoricalSummary] = {}
-    for position, (name, edges) in enumerate(plan.edges.items()):
-        bins = [counts.get(position * BIN_SLOTS + b, 0) for b in range(len(edges) + 1)]
+    binned = shape.bins(counts)
+    for name, edges in plan.edges.items():
+        bins = [binned[name].get(b, 0) for b in range(len(edges) + 1)]
         columns[name] = _numeric_summary(name, bins, found, edges, rows=rows, values=(values or {}).get(name))
     joint = {shape.split(k): n for k, n in counts.items() if k >= shape.category_offset}
     for position, (name, known) in enumerate(plan.categories.items()):
         columns[name] = _categorical_summary(joint, position, known, rows=rows)
     outliers = {name: int(found.get(("outliers", name)) or 0) for name in plan.species_moments}
-    slices = {name: {species: _mean_std(*(found.get((stat, name, i)) for stat in ("slice_count", "slice_sum",
-                                                                                  "slice_squares")))
+    slices = {name: {species: _mean_std(*(by_species[(f"slice_{stat}", name)].get(i)
+                                          for stat in ("count", "sum", "squares")))
                      for i, species in enumerate(plan.species_values)} for name in plan.sliced}
     confusion = _confusion(joint, shape.confusion, plan.classes)
     scored = int(found.get(("confidence_count",)) or 0)

@@ -2,14 +2,16 @@
 
 `profile_frame` builds its aggregations from a `Layout` and `read_profile` reads the collected rows back with
 the same `Layout`, so the two cannot disagree on positions. Keys of the global aggregates are tuples such as
-`("sum", column)` or `("slice_sum", measurement, species_index)`.
+`("sum", column)`; each global aggregation is grouped by the row's species index, so the same keys give the
+per-species moments of the sliced measurements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from iris_mlops.monitoring.profile_sql import BIN_SLOTS, MAX_FIELDS, ident, index_sql, number, outlier_sql
 
@@ -39,25 +41,31 @@ class Digit:
 
 @dataclass(frozen=True)
 class Layout:
-    """The histogram key layout and the global aggregates (key, SQL), split into aggregations of MAX_FIELDS."""
+    """The histogram key layout and the aggregations (grouped by species or not, each a tuple of (key, SQL))."""
 
     numeric: tuple[str, ...]
     digits: tuple[Digit, ...]
     confusion: tuple[int, int] | None  # the digits holding (label, predicted) over the plan's classes
-    aggregates: tuple[tuple[Key, str], ...]
+    parts: tuple[tuple[bool, tuple[tuple[Key, str], ...]], ...]  # (grouped by species, aggregates)
+
+    @property
+    def pairs(self) -> list[tuple[str, str | None]]:
+        """Numeric columns two by two: one key per pair and row (half the entries; a few thousand keys)."""
+        names = list(self.numeric)
+        return [(names[i], names[i + 1] if i + 1 < len(names) else None) for i in range(0, len(names), 2)]
 
     @property
     def category_offset(self) -> int:
-        """The first key of the joint category key (after every numeric column's bins)."""
-        return len(self.numeric) * BIN_SLOTS
+        """The first key of the joint category key (after every pair's bins)."""
+        return len(self.pairs) * BIN_SLOTS * BIN_SLOTS
 
     def joint_sql(self) -> str:
-        """The joint category key of a row (mixed radix over the digits), as an int."""
+        """The joint category key of a row (mixed radix over the digits), as a double like the bin keys."""
         terms, place = [], 1
         for digit in self.digits:
             terms.append(f"{digit.sql()} * {place}")
             place *= digit.slots
-        return f"CAST({self.category_offset} + {' + '.join(terms) or '0'} AS INT)"
+        return f"CAST({self.category_offset} + {' + '.join(terms) or '0'} AS DOUBLE)"
 
     def split(self, key: int) -> tuple[int, ...]:
         """The digit indices (-1 for slot 0) of a joint category key."""
@@ -67,8 +75,18 @@ class Layout:
             out.append(value - 1)
         return tuple(out)
 
-    def chunks(self) -> list[tuple[tuple[Key, str], ...]]:
-        return [self.aggregates[i:i + MAX_FIELDS] for i in range(0, len(self.aggregates), MAX_FIELDS)]
+    def bins(self, counts: Mapping[int, int]) -> dict[str, dict[int, int]]:
+        """Each numeric column's bin counts from the pair keys' counts."""
+        out: dict[str, dict[int, int]] = {name: defaultdict(int) for name in self.numeric}
+        pairs = self.pairs
+        for key, n in counts.items():
+            if key < self.category_offset:
+                pair, rest = divmod(key, BIN_SLOTS * BIN_SLOTS)
+                first, second = pairs[pair]
+                out[first][rest // BIN_SLOTS] += n
+                if second is not None:
+                    out[second][rest % BIN_SLOTS] += n
+        return out
 
 
 def layout(plan: ProfilePlan) -> Layout:
@@ -84,41 +102,54 @@ def layout(plan: ProfilePlan) -> Layout:
             digits += [Digit(plan.species_column, tuple(plan.classes), False),
                        Digit(plan.predicted_column, tuple(plan.classes), False)]
             confusion = (len(digits) - 2, len(digits) - 1)
-    return Layout(tuple(plan.edges), tuple(digits), confusion, tuple(_aggregates(plan)))
+    ungrouped, grouped = _aggregates(plan)
+    # One aggregation without groups at most: Spark merges one-row aggregations over the same rows into one
+    # (MergeSubplans), which would take it past spark.sql.codegen.maxFields; the rest is grouped by species.
+    parts = [(False, tuple(ungrouped[:MAX_FIELDS]))] if ungrouped else []
+    rest = [*ungrouped[MAX_FIELDS:], *grouped]
+    parts += [(True, tuple(rest[i:i + MAX_FIELDS])) for i in range(0, len(rest), MAX_FIELDS)]
+    return Layout(tuple(plan.edges), tuple(digits), confusion, tuple(parts))
 
 
-def _aggregates(plan: ProfilePlan) -> list[tuple[Key, str]]:
+def _aggregates(plan: ProfilePlan) -> tuple[list[tuple[Key, str]], list[tuple[Key, str]]]:
+    """(the aggregates over all rows, the ones read per species group: outliers, tails, slices)."""
     out: list[tuple[Key, str]] = [(("rows",), "count(1)")]
-    for name, edges in plan.edges.items():
+    for name in plan.edges:
         v = f"CAST({ident(name)} AS DOUBLE)"
         out += [(("count", name), f"count({v})"), (("sum", name), f"sum({v})"), (("squares", name), f"sum({v} * {v})"),
-                (("min", name), f"min({v})"), (("max", name), f"max({v})"),
-                (("below", name), f"sum(IF({v} < {number(edges[0])}, {v}, 0D))"),
-                (("above", name), f"sum(IF({v} > {number(edges[-1])}, {v}, 0D))")]
-    species = plan.species_values
-    for name, moments in plan.species_moments.items():
-        v = f"CAST({ident(name)} AS DOUBLE)"
-        out.append((("outliers", name), f"count_if({outlier_sql(v, SPECIES_INDEX, species, moments, plan.outlier_z)})"))
-    for name in plan.sliced:
-        v = f"CAST({ident(name)} AS DOUBLE)"
-        for i in range(len(species)):
-            mine = f"{SPECIES_INDEX} = {i}"
-            out += [(("slice_count", name, i), f"count(IF({mine}, {v}, NULL))"),
-                    (("slice_sum", name, i), f"sum(IF({mine}, {v}, NULL))"),
-                    (("slice_squares", name, i), f"sum(IF({mine}, {v} * {v}, NULL))")]
+                (("min", name), f"min({v})"), (("max", name), f"max({v})")]
     if plan.probability_columns:
         top = ", ".join(ident(c) for c in plan.probability_columns)
         top = f"CAST(greatest({top}) AS DOUBLE)" if len(plan.probability_columns) > 1 else f"CAST({top} AS DOUBLE)"
         out += [(("confidence_count",), f"count({top})"), (("confidence_sum",), f"sum({top})")]
     if plan.latest_column:
         out.append((("latest",), f"max(unix_micros({ident(plan.latest_column)}))"))
-    return out
+    for name, edges in plan.edges.items():
+        v = f"CAST({ident(name)} AS DOUBLE)"
+        out += [(("below", name), f"sum(IF({v} < {number(edges[0])}, {v}, 0D))"),
+                (("above", name), f"sum(IF({v} > {number(edges[-1])}, {v}, 0D))")]
+    for name, moments in plan.species_moments.items():
+        v = f"CAST({ident(name)} AS DOUBLE)"
+        outlier = outlier_sql(v, SPECIES_INDEX, plan.species_values, moments, plan.outlier_z)
+        out.append((("outliers", name), f"count_if({outlier})"))
+    sliced: list[tuple[Key, str]] = []
+    for name in plan.sliced:
+        v = f"CAST({ident(name)} AS DOUBLE)"
+        sliced += [(("slice_count", name), f"count({v})"), (("slice_sum", name), f"sum({v})"),
+                   (("slice_squares", name), f"sum({v} * {v})")]
+    return out, sliced
 
 
 def species_sql(plan: ProfilePlan) -> str:
-    """The SPECIES_INDEX column's SQL."""
+    """The SPECIES_INDEX column's SQL: the global aggregates are grouped by it (per-species moments for free)."""
     return index_sql(ident(plan.species_column), plan.species_values) if plan.species_values else "-1"
 
 
-def needs_species(aggregates: Sequence[tuple[Key, str]]) -> bool:
-    return any(SPECIES_INDEX in sql for _, sql in aggregates)
+def fold(key: Key, values: Sequence[Any]) -> Any:
+    """One statistic over the species groups: the smallest minimum, the largest maximum, else the sum."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if key[0] == "min":
+        return min(present)
+    return max(present) if key[0] in ("max", "latest") else sum(present)

@@ -61,15 +61,17 @@ def bin_sql(value: str, guess: str, edges: Sequence[float]) -> str:
 
     Equal-width edges (numpy.linspace's, checked by `is_linspace`): numpy's own rule, the guess corrected against
     the edges recomputed exactly as linspace computes them (i × step + low, the last edge = high), so a value
-    below the range lands in bin 0 (guess 0, below edge 0) and one above in k + 1. Other edges: a binary search.
+    below the range lands in bin 0 (guess 0, below edge 0) and one above in k + 1 (NaN too, as Spark orders it
+    above every number). Other edges: a binary search.
     """
     k = len(edges) - 1
     if not is_linspace(edges):
         return f"CAST({_search(value, edges, 0, k + 1)} AS DOUBLE)"
-    low, step, high = number(edges[0]), number((float(edges[-1]) - float(edges[0])) / k), number(edges[-1])
-    below = f"IF({value} < {guess} * {step} + {low}, 1D, 0D)"
-    above = f"IF(IF({guess} < {k - 1}D, {value} >= ({guess} + 1D) * {step} + {low}, {value} > {high}), 1D, 0D)"
-    return f"{guess} + 1D - {below} + {above}"
+    low, step = number(edges[0]), number((float(edges[-1]) - float(edges[0])) / k)
+    # above the last edge <=> at or above the next double after it (one comparison for both cases below)
+    beyond = number(math.nextafter(float(edges[-1]), math.inf))
+    upper = f"IF({guess} < {k - 1}D, ({guess} + 1D) * {step} + {low}, {beyond})"
+    return f"{guess} + 1D - CAST({value} < {guess} * {step} + {low} AS DOUBLE) + CAST({value} >= {upper} AS DOUBLE)"
 
 
 def is_linspace(edges: Sequence[float]) -> bool:
