@@ -1,16 +1,17 @@
 """Spark-native window profiles: every count, moment, histogram and outlier count of a window in one Spark job.
 
-`profile_frame` is a pure transform returning the union of a few small aggregations (one Spark job, whose
-scans run side by side), each row `(part, k, v)`:
+`profile_frame` is a pure transform returning the union of a few aggregations (one Spark job, whose scans
+run side by side), each row `(part, k, v)`; `profile_layout` says where each statistic sits:
 
-- part 0, the histograms: each row yields one int key per numeric column (column position × BIN_SLOTS + bin
-  on the reference's edges: numpy's histogram rule, plus one open bin on each side) and one joint key of its
-  categories (each categorical column's value index, and the (label, predicted) class pair for the confusion
-  counts); `explode` and one `groupBy(k).count()` over a few hundred distinct keys. v = [rows].
-- parts 1..n, the global aggregates, at most `MAX_FIELDS` per aggregation: rows; per numeric column non-null
-  count, sum, sum of squares, min, max and the sums of the values below / above the edges (tail centroids);
-  per measurement the |z| > `outlier_z` count against the reference moments of the row's species, and
-  per species count, sum and sum of squares; the mean top probability (CBPE); the latest timestamp. k = -1.
+- part 0, the histograms: each row yields one key per pair of numeric columns (their two bins on the
+  reference's edges: numpy's histogram rule, plus one open bin on each side) and one joint key of its
+  categories (each categorical column's value index; the (label, predicted) pair for the confusion counts);
+  one `explode` and one `groupBy(k).count()` over a few thousand distinct keys. v = [rows].
+- part 1, over all rows (k = -1), at most `MAX_FIELDS` aggregates: rows; per numeric column non-null count,
+  sum, sum of squares, min, max; the mean top probability (CBPE); the latest timestamp.
+- parts 2.., grouped by the row's species index (k): the tail sums below / above the edges (tail centroids),
+  |z| > `outlier_z` counts against the reference moments of the row's species, and count, sum and sum of
+  squares of the sliced measurements (per-species moments).
 
 Nulls are binned as -infinity (bin 0; non-null inputs keep the generated code small) and taken back out of
 bin 0 with the column's null count. The task collects the rows and `read_profile` folds them into summaries.
