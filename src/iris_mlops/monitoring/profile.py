@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.monitoring.profile_layout import SPECIES_INDEX, Key, Layout, fold, layout, species_sql
+from iris_mlops.monitoring.profile_layout import JOINT, SPECIES_INDEX, Key, Layout, fold, layout, species_sql
 from iris_mlops.monitoring.profile_sql import BIN_SLOTS, bin_sql, filled, guess_sql, ident
 from iris_mlops.monitoring.summary import CategoricalSummary, NumericSummary
 
@@ -79,12 +79,12 @@ def profile_frame(df: DataFrame, plan: ProfilePlan) -> DataFrame:
 
     shape = layout(plan)
     parts = [_histograms(df, plan, shape)]
-    prepared = df.selectExpr("*", f"{species_sql(plan)} AS {SPECIES_INDEX}")
+    prepared = df.selectExpr("*", f"{species_sql(plan)} AS {SPECIES_INDEX}", f"{shape.joint_sql()} AS {JOINT}")
     for index, (grouped, chunk) in enumerate(shape.parts, start=1):
         values = ", ".join(f"CAST(a{i} AS DOUBLE)" for i in range(len(chunk)))
         aggregates = [F.expr(f"{sql} AS a{i}") for i, (_, sql) in enumerate(chunk)]
-        frame = prepared.groupBy(SPECIES_INDEX).agg(*aggregates) if grouped else prepared.agg(*aggregates)
-        parts.append(frame.selectExpr(f"{index} AS part", f"{SPECIES_INDEX} AS k" if grouped else "-1 AS k",
+        frame = prepared.groupBy(JOINT).agg(*aggregates) if grouped else prepared.agg(*aggregates)
+        parts.append(frame.selectExpr(f"{index} AS part", f"{JOINT} AS k" if grouped else "-1 AS k",
                                       f"array({values}) AS v"))
     out = parts[0]
     for part in parts[1:]:
@@ -93,21 +93,22 @@ def profile_frame(df: DataFrame, plan: ProfilePlan) -> DataFrame:
 
 
 def _histograms(df: DataFrame, plan: ProfilePlan, shape: Layout) -> DataFrame:
-    """Part 0: one key per pair of numeric columns and row (their two bins), one joint category key, counted."""
+    """Part 0: one key per pair of numeric columns and row (their two bins), counted."""
     names = list(plan.edges)
+    if not names:
+        return df.limit(0).selectExpr("0 AS part", "-1 AS k", "array(0D) AS v")
     # The guesses in their own projection (see profile_sql.guess_sql), then the keys inside one explode, then a
     # groupBy over a few thousand keys: every operator's generated method stays small enough to be compiled.
     filled_values = [filled(ident(name)) for name in names]
     guessed = df.selectExpr(*[f"{value} AS __w{i}" for i, value in enumerate(filled_values)],
                             *[f"{guess_sql(value, plan.edges[n])} AS __g{i}"
-                              for i, (n, value) in enumerate(zip(names, filled_values, strict=True))],
-                            f"{shape.joint_sql()} AS __c")
+                              for i, (n, value) in enumerate(zip(names, filled_values, strict=True))])
     bins = {n: f"({bin_sql(f'__w{i}', f'__g{i}', plan.edges[n])})" for i, n in enumerate(names)}
     keys = [f"{p * BIN_SLOTS * BIN_SLOTS}D + {bins[a]} * {BIN_SLOTS}D" + (f" + {bins[b]}" if b else "")
             for p, (a, b) in enumerate(shape.pairs)]
-    return (guessed.selectExpr(f"explode(array({', '.join([*keys, '__c'])})) AS k")
+    return (guessed.selectExpr(f"explode(array({', '.join(keys)})) AS k")
             .groupBy("k").count()
-            .selectExpr("0 AS part", "k", "array(CAST(count AS DOUBLE)) AS v"))
+            .selectExpr("0 AS part", "CAST(k AS INT) AS k", "array(CAST(count AS DOUBLE)) AS v"))
 
 
 def with_features(df: DataFrame) -> DataFrame:
@@ -150,26 +151,26 @@ def read_profile(groups: Iterable[Mapping[str, Any]], plan: ProfilePlan,
     """Fold `profile_frame`'s rows into summaries (+ sorted values from `collect_values` when collected)."""
     shape = layout(plan)
     counts: dict[int, int] = {}
-    by_species: dict[Key, dict[int, Any]] = defaultdict(dict)  # statistic -> species index (-1: all) -> value
+    by_group: dict[Key, dict[int, Any]] = defaultdict(dict)  # statistic -> joint category key (-1: all) -> value
     for group in groups:
         part, row = int(group["part"]), group["v"]
         if part == 0:
             counts[int(group["k"])] = int(row[0])
         else:
             for (key, _), value in zip(shape.parts[part - 1][1], row, strict=True):
-                by_species[key][int(group["k"])] = value
-    found = {key: fold(key, list(values.values())) for key, values in by_species.items()}
+                by_group[key][int(group["k"])] = value
+    found = {key: fold(key, list(values.values())) for key, values in by_group.items()}
     rows = int(found.get(("rows",)) or 0)
     columns: dict[str, NumericSummary | CategoricalSummary] = {}
     binned = shape.bins(counts)
     for name, edges in plan.edges.items():
         bins = [binned[name].get(b, 0) for b in range(len(edges) + 1)]
         columns[name] = _numeric_summary(name, bins, found, edges, rows=rows, values=(values or {}).get(name))
-    joint = {shape.split(k): n for k, n in counts.items() if k >= shape.category_offset}
+    joint = {shape.split(k): int(n) for k, n in by_group[("group_rows",)].items()}
     for position, (name, known) in enumerate(plan.categories.items()):
         columns[name] = _categorical_summary(joint, position, known, rows=rows)
     outliers = {name: int(found.get(("outliers", name)) or 0) for name in plan.species_moments}
-    slices = {name: {species: _mean_std(*(by_species[(f"slice_{stat}", name)].get(i)
+    slices = {name: {species: _mean_std(*(_species_total(by_group[(f"slice_{stat}", name)], shape, i)
                                           for stat in ("count", "sum", "squares")))
                      for i, species in enumerate(plan.species_values)} for name in plan.sliced}
     confusion = _confusion(joint, shape.confusion, plan.classes)
@@ -193,6 +194,12 @@ def _numeric_summary(name: str, bins: list[int], found: Mapping[Key, Any], edges
         # above the exact limit, the number of non-empty bins stands for the number of distinct values
         distinct=len(set(values)) if values is not None else sum(1 for c in bins if c),
     )
+
+
+def _species_total(values: Mapping[int, Any], shape: Layout, species: int) -> float | None:
+    """A sum over the category groups of one species (None when no group of it has a value)."""
+    present = [v for k, v in values.items() if v is not None and shape.species_of(k) == species]
+    return sum(present) if present else None
 
 
 def _categorical_summary(joint: Mapping[tuple[int, ...], int], position: int, known: Sequence[str], *,

@@ -18,6 +18,7 @@ from iris_mlops.monitoring.profile_sql import BIN_SLOTS, MAX_FIELDS, ident, inde
 if TYPE_CHECKING:
     from iris_mlops.monitoring.profile import ProfilePlan
 
+JOINT = "__categories"  # the row's joint category key (see Layout.joint_sql)
 SPECIES_INDEX = "__species"  # the row's species position in the plan's species values (-1: null or unknown)
 Key = tuple[str | int, ...]
 
@@ -44,9 +45,10 @@ class Layout:
     """The histogram key layout and the aggregations (grouped by species or not, each a tuple of (key, SQL))."""
 
     numeric: tuple[str, ...]
+    species_column: str
     digits: tuple[Digit, ...]
     confusion: tuple[int, int] | None  # the digits holding (label, predicted) over the plan's classes
-    parts: tuple[tuple[bool, tuple[tuple[Key, str], ...]], ...]  # (grouped by species, aggregates)
+    parts: tuple[tuple[bool, tuple[tuple[Key, str], ...]], ...]  # (grouped by the joint category key, aggregates)
 
     @property
     def pairs(self) -> list[tuple[str, str | None]]:
@@ -55,37 +57,41 @@ class Layout:
         return [(names[i], names[i + 1] if i + 1 < len(names) else None) for i in range(0, len(names), 2)]
 
     @property
-    def category_offset(self) -> int:
-        """The first key of the joint category key (after every pair's bins)."""
-        return len(self.pairs) * BIN_SLOTS * BIN_SLOTS
+    def species_digit(self) -> int | None:
+        """The digit holding the species column's value (its index in the plan's species values)."""
+        names = [d.column for d in self.digits if d.other]
+        return names.index(self.species_column) if self.species_column in names else None
 
     def joint_sql(self) -> str:
-        """The joint category key of a row (mixed radix over the digits), as a double like the bin keys."""
+        """The joint category key of a row (mixed radix over the digits): the grouped aggregations' key."""
         terms, place = [], 1
         for digit in self.digits:
             terms.append(f"{digit.sql()} * {place}")
             place *= digit.slots
-        return f"CAST({self.category_offset} + {' + '.join(terms) or '0'} AS DOUBLE)"
+        return f"({' + '.join(terms) or '0'})"
 
     def split(self, key: int) -> tuple[int, ...]:
         """The digit indices (-1 for slot 0) of a joint category key."""
-        rest, out = key - self.category_offset, []
+        rest, out = key, []
         for digit in self.digits:
             rest, value = divmod(rest, digit.slots)
             out.append(value - 1)
         return tuple(out)
+
+    def species_of(self, key: int) -> int:
+        """The species index of a joint category key (-1 when the plan has no species column)."""
+        return -1 if self.species_digit is None else self.split(key)[self.species_digit]
 
     def bins(self, counts: Mapping[int, int]) -> dict[str, dict[int, int]]:
         """Each numeric column's bin counts from the pair keys' counts."""
         out: dict[str, dict[int, int]] = {name: defaultdict(int) for name in self.numeric}
         pairs = self.pairs
         for key, n in counts.items():
-            if key < self.category_offset:
-                pair, rest = divmod(key, BIN_SLOTS * BIN_SLOTS)
-                first, second = pairs[pair]
-                out[first][rest // BIN_SLOTS] += n
-                if second is not None:
-                    out[second][rest % BIN_SLOTS] += n
+            pair, rest = divmod(key, BIN_SLOTS * BIN_SLOTS)
+            first, second = pairs[pair]
+            out[first][rest // BIN_SLOTS] += n
+            if second is not None:
+                out[second][rest % BIN_SLOTS] += n
         return out
 
 
@@ -104,11 +110,13 @@ def layout(plan: ProfilePlan) -> Layout:
             confusion = (len(digits) - 2, len(digits) - 1)
     ungrouped, grouped = _aggregates(plan)
     # One aggregation without groups at most: Spark merges one-row aggregations over the same rows into one
-    # (MergeSubplans), which would take it past spark.sql.codegen.maxFields; the rest is grouped by species.
-    parts = [(False, tuple(ungrouped[:MAX_FIELDS]))] if ungrouped else []
-    rest = [*ungrouped[MAX_FIELDS:], *grouped]
+    # (MergeSubplans), which would take it past spark.sql.codegen.maxFields. The rest is grouped by the joint
+    # category key: its rows per group give the category and confusion counts (the first grouped part counts
+    # them), its species digit the per-species moments.
+    parts = [(False, tuple(ungrouped[:MAX_FIELDS]))]
+    rest = [(("group_rows",), "count(1)"), *ungrouped[MAX_FIELDS:], *grouped]
     parts += [(True, tuple(rest[i:i + MAX_FIELDS])) for i in range(0, len(rest), MAX_FIELDS)]
-    return Layout(tuple(plan.edges), tuple(digits), confusion, tuple(parts))
+    return Layout(tuple(plan.edges), plan.species_column, tuple(digits), confusion, tuple(parts))
 
 
 def _aggregates(plan: ProfilePlan) -> tuple[list[tuple[Key, str]], list[tuple[Key, str]]]:
@@ -141,7 +149,7 @@ def _aggregates(plan: ProfilePlan) -> tuple[list[tuple[Key, str]], list[tuple[Ke
 
 
 def species_sql(plan: ProfilePlan) -> str:
-    """The SPECIES_INDEX column's SQL: the global aggregates are grouped by it (per-species moments for free)."""
+    """The SPECIES_INDEX column's SQL (the outlier rule picks the row's species moments by it)."""
     return index_sql(ident(plan.species_column), plan.species_values) if plan.species_values else "-1"
 
 
