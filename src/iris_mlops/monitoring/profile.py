@@ -4,14 +4,14 @@
 run side by side), each row `(part, k, v)`; `profile_layout` says where each statistic sits:
 
 - part 0, the histograms: each row yields one key per pair of numeric columns (their two bins on the
-  reference's edges: numpy's histogram rule, plus one open bin on each side) and one joint key of its
-  categories (each categorical column's value index; the (label, predicted) pair for the confusion counts);
-  one `explode` and one `groupBy(k).count()` over a few thousand distinct keys. v = [rows].
+  reference's edges: numpy's histogram rule, plus one open bin on each side); one `explode` and one
+  `groupBy(k).count()` over a few thousand distinct keys. v = [rows].
 - part 1, over all rows (k = -1), at most `MAX_FIELDS` aggregates: rows; per numeric column non-null count,
   sum, sum of squares, min, max; the mean top probability (CBPE); the latest timestamp.
-- parts 2.., grouped by the row's species index (k): the tail sums below / above the edges (tail centroids),
+- parts 2.., grouped by the joint category key (k: each categorical column's value index, mixed radix):
+  rows per group (category and confusion counts), the tail sums below / above the edges (tail centroids),
   |z| > `outlier_z` counts against the reference moments of the row's species, and count, sum and sum of
-  squares of the sliced measurements (per-species moments).
+  squares of the sliced measurements (per-species moments: the groups of each species summed).
 
 Nulls are binned as -infinity (bin 0; non-null inputs keep the generated code small) and taken back out of
 bin 0 with the column's null count. The task collects the rows and `read_profile` folds them into summaries.
