@@ -7,11 +7,13 @@ three class probabilities, as the predictions table holds them. The reference pr
 rows) is built before timing, as the monitor builds it once per champion.
 
 - baseline: one `groupBy(species).agg(count, mean, stddev, min, max of each measurement)` (gold-like), collected.
-- monitor: the window's profile in one aggregation pass (one projection of int keys and values as SQL text, one
-  `stack`, one int-key groupBy; counts, nulls, moments, extremes, 30-bin histograms on the
-  reference's bins for the 4 measurements and 13 engineered features, category counts, per-species outliers
-  and moments, confusion counts, mean top probability), collected, then every drift test, the performance,
-  quality and volume checks on the driver.
+- monitor: the window's profile as `profile_frame` builds it (one Spark job, the union of three aggregations
+  whose scans run side by side: one histogram key per pair of numeric columns and row, exploded and counted;
+  one aggregation of at most 90 fields over all rows (rows, non-null counts, sums, sums of squares, min, max,
+  mean top probability); one grouped by the joint category key (category and confusion counts, tail sums,
+  per-species outliers and moments). 30-bin histograms on the reference's bins for the 4 measurements and 13
+  engineered features), collected, then every drift test, the performance, quality and volume checks on the
+  driver.
 Alternating runs, one warm-up each, medians of --repeat; the monitor's two stages are timed apart.
 Goal: monitor <= 2x baseline. The rows are generated once per (--rows, --seed) under --workdir.
 """

@@ -85,3 +85,33 @@ def test_evaluate_performance_needs_k_of_n_degraded_windows_to_alert() -> None:
     assert once is not None and once.degraded and not once.alert
     assert twice is not None and twice.alert and twice.degraded_windows == 2
     assert evaluate_performance({}, past_degraded=[], **args) is None  # type: ignore[arg-type]
+
+
+def test_profile_window_bins_edge_values_nulls_and_predictions_exactly(spark, reference) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from iris_mlops.tasks.monitor_profiles import profile_window
+
+    edges = reference.plan.edges
+    rows = [{**{m: edges[m][i] for m in MEASUREMENTS}, "species": CLASSES[i % 3]}
+            for i in range(len(edges["sepal_length"]))]  # every edge value: numpy's rule at each boundary
+    rows += [{"sepal_length": 100.0, "sepal_width": -5.0, "petal_length": None, "petal_width": 1e6,
+              "species": "iris-unknown"}, dict.fromkeys((*MEASUREMENTS, "species"))]
+    frame = pd.DataFrame(rows)
+    frame["predicted_species"] = [CLASSES[(i + (i % 4 == 0)) % 3] for i in range(len(frame) - 1)] + [None]
+    plan = reference.plan_for_window(predicted_column="predicted_species")
+    window = profile_window(spark.createDataFrame(frame), plan, exact_limit=0)
+    for name in MEASUREMENTS:
+        values = frame[name].astype(float).to_numpy()
+        expected = summarise_numeric(values, edges=edges[name], exact_limit=0)
+        got = window.columns[name]
+        assert isinstance(got, NumericSummary)
+        assert (got.counts, got.nulls, got.tail_sums) == (expected.counts, expected.nulls, expected.tail_sums)
+        assert (got.minimum, got.maximum) == (expected.minimum, expected.maximum)
+    labelled = frame.dropna(subset=["species", "predicted_species"])
+    confusion = {(a, b): int(((labelled["species"] == a) & (labelled["predicted_species"] == b)).sum())
+                 for a in CLASSES for b in CLASSES}
+    assert window.confusion == confusion and sum(confusion.values()) > 0
+    setosa = frame.loc[frame["species"] == "setosa", "petal_width"]
+    assert window.slices["petal_width"]["setosa"][0] == pytest.approx(setosa.mean(), abs=1e-12)
+    assert window.slices["petal_width"]["setosa"][1] == pytest.approx(setosa.std(ddof=0), abs=1e-12)

@@ -1,20 +1,20 @@
-"""Spark-native window profiles: one aggregation pass gives every count, moment, histogram and outlier count.
+"""Spark-native window profiles: every count, moment, histogram and outlier count of a window in one Spark job.
 
-`profile_frame` is a pure transform. Each row is turned into one small entry per profiled quantity
-(column id, species index, bin, outlier flag, value) — SQL text from `profile_sql`, one projection and one
-`stack` — and one `groupBy` over those int keys sums counts, values and squares and takes extremes: a few
-thousand groups at most, whatever the window size, so the partial aggregation stays in memory and the
-shuffle is tiny. Every expression (engineered features
-included) is evaluated once per row. The task collects the groups and `read_profile` folds them into
-summaries:
+`profile_frame` is a pure transform returning the union of a few aggregations (one Spark job, whose scans
+run side by side), each row `(part, k, v)`; `profile_layout` says where each statistic sits:
 
-- numeric columns are binned on the reference's edges: numpy's histogram rule (inner bins [e_i, e_i+1),
-  the last one closed) plus one open bin on each side; nulls get bin -1;
-- categorical columns count each of the reference's values and put everything else under `OTHER`;
-- outliers are counted per measurement as |z| > `outlier_z` against the reference's mean and standard
-  deviation of the row's own species; per-species means and standard deviations come from the same groups;
-- with predictions: the (label, predicted) confusion counts and the mean top probability (CBPE).
+- part 0, the histograms: each row yields one key per pair of numeric columns (their two bins on the
+  reference's edges: numpy's histogram rule, plus one open bin on each side); one `explode` and one
+  `groupBy(k).count()` over a few thousand distinct keys. v = [rows].
+- part 1, over all rows (k = -1), at most `MAX_FIELDS` aggregates: rows; per numeric column non-null count,
+  sum, sum of squares, min, max; the mean top probability (CBPE); the latest timestamp.
+- parts 2.., grouped by the joint category key (k: each categorical column's value index, mixed radix):
+  rows per group (category and confusion counts), the tail sums below / above the edges (tail centroids),
+  |z| > `outlier_z` counts against the reference moments of the row's species, and count, sum and sum of
+  squares of the sliced measurements (per-species moments: the groups of each species summed).
 
+Nulls are binned as -infinity (bin 0; non-null inputs keep the generated code small) and taken back out of
+bin 0 with the column's null count. The task collects the rows and `read_profile` folds them into summaries.
 Sorted values for the exact tests come from a second query, `collect_values`, run only for small windows.
 """
 
@@ -27,20 +27,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.monitoring.profile_sql import (
-    BIN_SLOTS,  # noqa: F401 - re-exported: the key layout
-    SPECIES_SLOTS,  # noqa: F401
-    bin_sql,
-    decode,
-    entry_sql,
-    ident,
-    index_sql,
-    outlier_sql,
-)
+from iris_mlops.monitoring.profile_layout import JOINT, SPECIES_INDEX, Key, Layout, fold, layout, species_sql
+from iris_mlops.monitoring.profile_sql import BIN_SLOTS, bin_sql, filled, guess_sql, ident
 from iris_mlops.monitoring.summary import CategoricalSummary, NumericSummary
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
 OTHER = "__other__"  # values the reference never had
 
@@ -65,11 +57,6 @@ class ProfilePlan:
     def species_values(self) -> tuple[str, ...]:
         return tuple(self.categories.get(self.species_column, ()))
 
-    def ids(self) -> dict[str, int]:
-        """Column id of each profiled quantity in the grouped rows."""
-        names = [*self.edges, *self.categories, "__confusion", "__confidence", "__latest"]
-        return {name: index for index, name in enumerate(names)}
-
 
 @dataclass(frozen=True)
 class WindowProfile:
@@ -86,73 +73,42 @@ class WindowProfile:
     scored_rows: int = 0
 
 
-def bin_index(column: Column, edges: Sequence[float]) -> Column:
-    """-1 for null, 0 below edges[0], i for [edges[i-1], edges[i]) (the last inner bin closed), len(edges) above."""
-    from pyspark.sql import functions as F  # noqa: N812
-
-    k = len(edges) - 1
-    low, high, width = float(edges[0]), float(edges[-1]), (float(edges[-1]) - float(edges[0])) / k
-    guess = F.least(F.lit(k), F.greatest(F.lit(1), (F.floor((column - F.lit(low)) / F.lit(width)) + 1).cast("int")))
-    bounds = F.array(*[F.lit(float(e)) for e in edges])
-    # numpy's correction: the arithmetic guess may be one bin off at an edge; compare with the edges themselves
-    fixed = (guess - F.when(column < F.element_at(bounds, guess), 1).otherwise(0)
-             + F.when((guess < k) & (column >= F.element_at(bounds, guess + 1)), 1).otherwise(0))
-    return (F.when(column.isNull(), -1).when(column < F.lit(low), 0).when(column > F.lit(high), k + 1)
-            .otherwise(fixed))
-
-
 def profile_frame(df: DataFrame, plan: ProfilePlan) -> DataFrame:
-    """The grouped rows (k, n, present, total, squares, low, high) `read_profile` folds (pure)."""
+    """The rows (part, k, v) `read_profile` folds: histogram keys with their counts, then the global aggregates."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    entries = _entries(plan)
-    # Keys and values as plain columns in one projection, then one `stack`: it stays in generated code (an explode
-    # of an array of structs or a wide agg of count_if per bin does not; see profile_sql).
-    projected = df.selectExpr(*[f"{sql} AS {name}{i}" for i, pair in enumerate(entries)
-                                for name, sql in zip(("k", "v"), pair, strict=True)])
-    stacked = projected.selectExpr(f"stack({len(entries)}, {', '.join(f'k{i}, v{i}' for i in range(len(entries)))})"
-                                   " AS (k, v)")
-    return stacked.groupBy("k").agg(*[F.expr(sql) for sql in (
-        "count(1) AS n", "count(v) AS present", "sum(v) AS total", "sum(v * v) AS squares", "min(v) AS low",
-        "max(v) AS high")])
+    shape = layout(plan)
+    parts = [_histograms(df, plan, shape)]
+    prepared = df.selectExpr("*", f"{species_sql(plan)} AS {SPECIES_INDEX}", f"{shape.joint_sql()} AS {JOINT}")
+    for index, (grouped, chunk) in enumerate(shape.parts, start=1):
+        values = ", ".join(f"CAST(a{i} AS DOUBLE)" for i in range(len(chunk)))
+        aggregates = [F.expr(f"{sql} AS a{i}") for i, (_, sql) in enumerate(chunk)]
+        frame = prepared.groupBy(JOINT).agg(*aggregates) if grouped else prepared.agg(*aggregates)
+        parts.append(frame.selectExpr(f"{index} AS part", f"{JOINT} AS k" if grouped else "-1 AS k",
+                                      f"array({values}) AS v"))
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.unionAll(part)
+    return out
 
 
-def _part_ids(plan: ProfilePlan) -> list[int]:
-    ids = plan.ids()
-    names = [*plan.edges, *plan.categories]
-    if plan.predicted_column and plan.classes:
-        names.append("__confusion")
-    if plan.probability_columns:
-        names.append("__confidence")
-    if plan.latest_column:
-        names.append("__latest")
-    return [ids[n] for n in names]
-
-
-def _entries(plan: ProfilePlan) -> list[tuple[str, str]]:
-    """(key, value) SQL of each profiled quantity, in `_part_ids` order."""
-    species_column = ident(plan.species_column)
-    species = index_sql(species_column, plan.species_values) if plan.species_values else "-1"
-    none = "CAST(NULL AS DOUBLE)"
-    parts: list[tuple[str, str, str]] = []  # (bin, outlier, value)
-    for name, edges in plan.edges.items():
-        value, moments = ident(name), plan.species_moments.get(name)
-        outlier = outlier_sql(value, species_column, moments, plan.outlier_z) if moments else "false"
-        parts.append((bin_sql(value, edges), outlier, f"CAST({value} AS DOUBLE)"))
-    parts += [(index_sql(ident(name), known, other=True), "false", none) for name, known in plan.categories.items()]
-    if plan.predicted_column and plan.classes:
-        label = index_sql(species_column, plan.classes)
-        predicted = index_sql(ident(plan.predicted_column), plan.classes)
-        pair = f"CASE WHEN ({label}) >= 0 AND ({predicted}) >= 0 THEN ({label}) * {len(plan.classes)} + ({predicted})"
-        parts.append((f"{pair} ELSE -1 END", "false", none))
-    if plan.probability_columns:
-        top = ", ".join(ident(c) for c in plan.probability_columns)
-        parts.append(("0", "false", f"CAST(greatest({top}) AS DOUBLE)" if len(plan.probability_columns) > 1
-                      else f"CAST({top} AS DOUBLE)"))
-    if plan.latest_column:
-        parts.append(("0", "false", f"unix_micros({ident(plan.latest_column)}) / 1e6D"))
-    return [(entry_sql(part_id, species, bin_, outlier), value)
-            for part_id, (bin_, outlier, value) in zip(_part_ids(plan), parts, strict=True)]
+def _histograms(df: DataFrame, plan: ProfilePlan, shape: Layout) -> DataFrame:
+    """Part 0: one key per pair of numeric columns and row (their two bins), counted."""
+    names = list(plan.edges)
+    if not names:
+        return df.limit(0).selectExpr("0 AS part", "-1 AS k", "array(0D) AS v")
+    # The guesses in their own projection (see profile_sql.guess_sql), then the keys inside one explode, then a
+    # groupBy over a few thousand keys: every operator's generated method stays small enough to be compiled.
+    filled_values = [filled(ident(name)) for name in names]
+    guessed = df.selectExpr(*[f"{value} AS __w{i}" for i, value in enumerate(filled_values)],
+                            *[f"{guess_sql(value, plan.edges[n])} AS __g{i}"
+                              for i, (n, value) in enumerate(zip(names, filled_values, strict=True))])
+    bins = {n: f"({bin_sql(f'__w{i}', f'__g{i}', plan.edges[n])})" for i, n in enumerate(names)}
+    keys = [f"{p * BIN_SLOTS * BIN_SLOTS}D + {bins[a]} * {BIN_SLOTS}D" + (f" + {bins[b]}" if b else "")
+            for p, (a, b) in enumerate(shape.pairs)]
+    return (guessed.selectExpr(f"explode(array({', '.join(keys)})) AS k")
+            .groupBy("k").count()
+            .selectExpr("0 AS part", "CAST(k AS INT) AS k", "array(CAST(count AS DOUBLE)) AS v"))
 
 
 def with_features(df: DataFrame) -> DataFrame:
@@ -192,84 +148,90 @@ def collect_values(df: DataFrame, columns: Sequence[str]) -> DataFrame:
 
 def read_profile(groups: Iterable[Mapping[str, Any]], plan: ProfilePlan,
                  values: Mapping[str, Sequence[float]] | None = None) -> WindowProfile:
-    """Fold `profile_frame`'s groups into summaries (+ sorted values from `collect_values` when collected)."""
-    by_column: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    """Fold `profile_frame`'s rows into summaries (+ sorted values from `collect_values` when collected)."""
+    shape = layout(plan)
+    counts: dict[int, int] = {}
+    by_group: dict[Key, dict[int, Any]] = defaultdict(dict)  # statistic -> joint category key (-1: all) -> value
     for group in groups:
-        decoded = decode(int(group["k"]))
-        by_column[decoded["c"]].append({**group, **decoded})
-    rows = sum(int(g["n"]) for g in by_column[0])  # every row yields exactly one entry per profiled column
-    ids = plan.ids()
+        part, row = int(group["part"]), group["v"]
+        if part == 0:
+            counts[int(group["k"])] = int(row[0])
+        else:
+            for (key, _), value in zip(shape.parts[part - 1][1], row, strict=True):
+                by_group[key][int(group["k"])] = value
+    found = {key: fold(key, list(values.values())) for key, values in by_group.items()}
+    rows = int(found.get(("rows",)) or 0)
     columns: dict[str, NumericSummary | CategoricalSummary] = {}
+    binned = shape.bins(counts)
     for name, edges in plan.edges.items():
-        columns[name] = _numeric_summary(by_column[ids[name]], edges, rows=rows, values=(values or {}).get(name))
-    for name, known in plan.categories.items():
-        columns[name] = _categorical_summary(by_column[ids[name]], known, rows=rows)
-    outliers = {name: sum(int(g["n"]) for g in by_column[ids[name]] if g["o"]) for name in plan.species_moments}
-    slices = {name: _slices(by_column[ids[name]], plan.species_values) for name in plan.sliced}
-    confusion = _confusion(by_column[ids["__confusion"]], plan.classes)
-    confidence = _moments(by_column[ids["__confidence"]])
-    newest = max((g["high"] for g in by_column[ids["__latest"]] if g["high"] is not None), default=None)
-    latest = None if newest is None else datetime.fromtimestamp(float(newest), tz=timezone.utc)
-    return WindowProfile(rows, columns, outliers, latest, slices, confusion, confidence[1], confidence[0])
+        bins = [binned[name].get(b, 0) for b in range(len(edges) + 1)]
+        columns[name] = _numeric_summary(name, bins, found, edges, rows=rows, values=(values or {}).get(name))
+    joint = {shape.split(k): int(n) for k, n in by_group[("group_rows",)].items()}
+    for position, (name, known) in enumerate(plan.categories.items()):
+        columns[name] = _categorical_summary(joint, position, known, rows=rows)
+    outliers = {name: int(found.get(("outliers", name)) or 0) for name in plan.species_moments}
+    slices = {name: {species: _mean_std(*(_species_total(by_group[(f"slice_{stat}", name)], shape, i)
+                                          for stat in ("count", "sum", "squares")))
+                     for i, species in enumerate(plan.species_values)} for name in plan.sliced}
+    confusion = _confusion(joint, shape.confusion, plan.classes)
+    scored = int(found.get(("confidence_count",)) or 0)
+    expected = _mean_std(scored, found.get(("confidence_sum",)), None)[0]
+    newest = found.get(("latest",))
+    latest = None if newest is None else datetime.fromtimestamp(float(newest) / 1e6, tz=timezone.utc)
+    return WindowProfile(rows, columns, outliers, latest, slices, confusion, expected, scored)
 
 
-def _numeric_summary(groups: list[Mapping[str, Any]], edges: tuple[float, ...], *, rows: int,
+def _numeric_summary(name: str, bins: list[int], found: Mapping[Key, Any], edges: tuple[float, ...], *, rows: int,
                      values: Sequence[float] | None) -> NumericSummary:
-    counts = [0] * (len(edges) + 1)
-    tails = [0.0, 0.0]
-    for g in groups:
-        if int(g["b"]) >= 0:
-            counts[int(g["b"])] += int(g["n"])
-        if int(g["b"]) in (0, len(edges)):
-            tails[0 if int(g["b"]) == 0 else 1] += float(g["total"] or 0.0)
-    present, mean, std = _moments(groups)
-    lows = [g["low"] for g in groups if g["low"] is not None]
-    highs = [g["high"] for g in groups if g["high"] is not None]
+    present = int(found.get(("count", name)) or 0)
+    bins[0] -= rows - present  # nulls were binned as -infinity (bin 0)
+    mean, std = _mean_std(present, found.get(("sum", name)), found.get(("squares", name)))
     return NumericSummary(
-        count=int(present), nulls=rows - int(present), mean=mean, std=std, minimum=min(lows, default=None),
-        maximum=max(highs, default=None), edges=edges, counts=tuple(counts), tail_sums=(tails[0], tails[1]),
+        count=present, nulls=rows - present, mean=mean, std=std, minimum=found.get(("min", name)),
+        maximum=found.get(("max", name)), edges=edges, counts=tuple(bins),
+        tail_sums=(float(found.get(("below", name)) or 0.0), float(found.get(("above", name)) or 0.0)),
         values=tuple(float(v) for v in values) if values is not None else None,
         # above the exact limit, the number of non-empty bins stands for the number of distinct values
-        distinct=len(set(values)) if values is not None else sum(1 for c in counts if c),
+        distinct=len(set(values)) if values is not None else sum(1 for c in bins if c),
     )
 
 
-def _categorical_summary(groups: list[Mapping[str, Any]], known: Sequence[str], *, rows: int) -> CategoricalSummary:
+def _species_total(values: Mapping[int, Any], shape: Layout, species: int) -> float | None:
+    """A sum over the category groups of one species (None when no group of it has a value)."""
+    present = [v for k, v in values.items() if v is not None and shape.species_of(k) == species]
+    return sum(present) if present else None
+
+
+def _categorical_summary(joint: Mapping[tuple[int, ...], int], position: int, known: Sequence[str], *,
+                         rows: int) -> CategoricalSummary:
     names = (*known, OTHER)
     counts = dict.fromkeys(known, 0)
-    for g in groups:
-        if int(g["b"]) >= 0:
-            counts[names[int(g["b"])]] = counts.get(names[int(g["b"])], 0) + int(g["n"])
+    for digits, n in joint.items():
+        if digits[position] >= 0:
+            counts[names[digits[position]]] = counts.get(names[digits[position]], 0) + n
     present = sum(counts.values())
     return CategoricalSummary(present, rows - present, counts)
 
 
-def _moments(groups: Iterable[Mapping[str, Any]]) -> tuple[int, float | None, float | None]:
-    """(count, mean, population std) of the values summed over `groups`."""
-    present = total = squares = 0.0
-    for g in groups:
-        present += int(g["present"])
-        total += float(g["total"] or 0.0)
-        squares += float(g["squares"] or 0.0)
+def _mean_std(count: Any, total: Any, squares: Any) -> tuple[float | None, float | None]:
+    """(mean, population std) from a count, a sum and a sum of squares (std None without squares)."""
+    present = int(count or 0)
     if not present:
-        return 0, None, None
-    mean = total / present
-    return int(present), mean, math.sqrt(max(squares / present - mean * mean, 0.0))
+        return None, None
+    mean = float(total or 0.0) / present
+    if squares is None:
+        return mean, None
+    return mean, math.sqrt(max(float(squares) / present - mean * mean, 0.0))
 
 
-def _slices(groups: list[Mapping[str, Any]], species: Sequence[str]) -> dict[str, tuple[float | None, float | None]]:
-    out = {}
-    for index, name in enumerate(species):
-        _, mean, std = _moments(g for g in groups if int(g["s"]) == index)
-        out[name] = (mean, std)
-    return out
-
-
-def _confusion(groups: list[Mapping[str, Any]], classes: Sequence[str]) -> dict[tuple[str, str], int]:
+def _confusion(joint: Mapping[tuple[int, ...], int], digits: tuple[int, int] | None,
+               classes: Sequence[str]) -> dict[tuple[str, str], int]:
+    if digits is None or not classes:
+        return {}
     n = len(classes)
     counts = {(a, b): 0 for a in classes for b in classes}
-    for g in groups:
-        if int(g["b"]) >= 0:
-            pair = (classes[int(g["b"]) // n], classes[int(g["b"]) % n])
-            counts[pair] += int(g["n"])
-    return counts if classes else {}
+    for key, rows in joint.items():
+        label, predicted = key[digits[0]], key[digits[1]]
+        if 0 <= label < n and 0 <= predicted < n:
+            counts[classes[label], classes[predicted]] += rows
+    return counts
