@@ -65,3 +65,20 @@ def test_a_built_archive_is_mapped_by_the_next_spark_start(folder: Path) -> None
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "3"
+
+
+def test_archives_of_a_removed_virtualenv_are_pruned(folder: Path) -> None:
+    from iris_mlops.spark_archive import prune_stale, record_owner
+
+    path = archive_path()
+    assert path is not None
+    path.write_bytes(b"archive")
+    record_owner(path)  # this pyspark: kept
+    gone = folder / "spark-0000000000000000.jsa"
+    gone.write_bytes(b"old")
+    gone.with_suffix(".owner").write_text(str(folder / "deleted-venv" / "pyspark" / "jars"), encoding="utf-8")
+    unknown = folder / "spark-1111111111111111.jsa"  # no owner note: never guessed at
+    unknown.write_bytes(b"?")
+    assert prune_stale(folder) == [gone]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([path.name, path.with_suffix(".owner").name,
+                                                              unknown.name])

@@ -51,17 +51,44 @@ def archive_options() -> str:
     return f"-XX:SharedArchiveFile={path}" if path is not None and path.is_file() else ""
 
 
-def _runtime_key() -> str | None:
-    """A short hash of the Java executable Spark will launch and of the pyspark (version and jars folder)."""
+def record_owner(path: Path) -> None:
+    """Note beside an archive which pyspark it was built for, so that `prune_stale` can tell when that is gone."""
+    jars = _pyspark_jars()
+    if jars is not None:
+        path.with_suffix(".owner").write_text(str(jars), encoding="utf-8")
+
+
+def prune_stale(folder: Path) -> list[Path]:
+    """Delete the archives built for a pyspark that no longer exists (a removed virtualenv); returns them."""
+    removed = []
+    for owner in folder.glob("spark-*.owner"):
+        if not Path(owner.read_text(encoding="utf-8").strip()).is_dir():
+            archive = owner.with_suffix(".jsa")
+            archive.unlink(missing_ok=True)
+            owner.unlink(missing_ok=True)
+            removed.append(archive)
+    return removed
+
+
+def _pyspark_jars() -> Path | None:
     try:
         import pyspark
     except ImportError:
         return None
+    return Path(pyspark.__file__).resolve().parent / "jars"
+
+
+def _runtime_key() -> str | None:
+    """A short hash of the Java executable Spark will launch and of the pyspark (version and jars folder)."""
+    jars = _pyspark_jars()
+    if jars is None:
+        return None
+    import pyspark
+
     java_home = os.environ.get("JAVA_HOME")
     java = Path(java_home) / "bin" / "java" if java_home else shutil.which("java")
     if java is None or not Path(java).exists():
         return None
     binary = Path(java).resolve()
-    jars = Path(pyspark.__file__).resolve().parent / "jars"
     text = f"{binary}|{binary.stat().st_mtime_ns}|{pyspark.__version__}|{jars}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from iris_mlops.spark_archive import ARCHIVE_ENV, DUMP_ENV, archive_path
+from iris_mlops.spark_archive import ARCHIVE_ENV, DUMP_ENV, archive_path, prune_stale, record_owner
 
 ForceOption = Annotated[bool, typer.Option("--force", help="Build it again even when it exists.")]
 # What the child runs: the tasks of a daily run that use Spark (no MLflow: the archive holds JVM classes only).
@@ -30,6 +30,9 @@ def spark_archive(force: ForceOption = False) -> None:
     if path is None:
         typer.echo(f"no Spark class archive: turned off ({ARCHIVE_ENV}=off), or Java or pyspark is missing")
         return
+    if path.parent.is_dir():
+        for stale in prune_stale(path.parent):
+            typer.echo(f"removed {stale.name}: its virtualenv is gone", err=True)
     if path.is_file() and not force:
         typer.echo(f"Spark class archive: {path}")
         return
@@ -53,6 +56,7 @@ def build_archive(path: Path) -> Path | None:
         partial.unlink(missing_ok=True)
         return None
     os.replace(partial, path)
+    record_owner(path)
     return path
 
 
