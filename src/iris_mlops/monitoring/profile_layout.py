@@ -1,9 +1,9 @@
 """Where each statistic of a window profile sits in `profile.profile_frame`'s rows, derived from the plan alone.
 
 `profile_frame` builds its aggregations from a `Layout` and `read_profile` reads the collected rows back with
-the same `Layout`, so the two cannot disagree on positions. Keys of the global aggregates are tuples such as
-`("sum", column)`; each global aggregation is grouped by the row's species index, so the same keys give the
-per-species moments of the sliced measurements.
+the same `Layout`, so the two cannot disagree on positions. Keys of the aggregates are tuples such as
+`("sum", column)`. One aggregation runs over all rows; the others are grouped by the row's joint category key
+(species × predicted class), whose species digit gives the per-species moments of the sliced measurements.
 """
 
 from __future__ import annotations
@@ -120,7 +120,8 @@ def layout(plan: ProfilePlan) -> Layout:
 
 
 def _aggregates(plan: ProfilePlan) -> tuple[list[tuple[Key, str]], list[tuple[Key, str]]]:
-    """(the aggregates over all rows, the ones read per species group: outliers, tails, slices)."""
+    """(the aggregates summed over every row, which spill into grouped parts past MAX_FIELDS; the per-species
+    slices, read per species group)."""
     out: list[tuple[Key, str]] = [(("rows",), "count(1)")]
     for name in plan.edges:
         v = f"CAST({ident(name)} AS DOUBLE)"
