@@ -82,3 +82,20 @@ def test_archives_of_a_removed_virtualenv_are_pruned(folder: Path) -> None:
     assert prune_stale(folder) == [gone]
     assert sorted(p.name for p in folder.iterdir()) == sorted([path.name, path.with_suffix(".owner").name,
                                                               unknown.name])
+
+
+def test_an_unwritable_archive_folder_is_one_line_and_no_failure(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from iris_mlops.cli import app
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(ARCHIVE_ENV, str(blocker / "archives"))
+    done = CliRunner().invoke(app, ["spark-archive"])
+    assert done.exit_code == 0, done.output
+    lines = done.output.strip().splitlines()
+    assert lines[-1].startswith("the Spark class archive could not be built: local runs work without it")
+    assert any("NotADirectoryError" in line or "FileExistsError" in line for line in lines)
+    assert archive_options() == ""

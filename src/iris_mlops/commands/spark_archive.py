@@ -7,6 +7,7 @@ exits. The file is written under a temporary name and renamed when complete, so 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -30,8 +31,8 @@ def spark_archive(force: ForceOption = False) -> None:
     if path is None:
         typer.echo(f"no Spark class archive: turned off ({ARCHIVE_ENV}=off), or Java or pyspark is missing")
         return
-    if path.parent.is_dir():
-        for stale in prune_stale(path.parent):
+    with contextlib.suppress(OSError):  # tidying up is optional; an unreadable folder is reported by the build
+        for stale in prune_stale(path.parent) if path.parent.is_dir() else []:
             typer.echo(f"removed {stale.name}: its virtualenv is gone", err=True)
     if path.is_file() and not force:
         typer.echo(f"Spark class archive: {path}")
@@ -44,20 +45,32 @@ def spark_archive(force: ForceOption = False) -> None:
 
 def build_archive(path: Path) -> Path | None:
     """Run the workload in a child process that dumps to a temporary file; rename it to `path` when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        problem = _dump_in_child(partial)
+        if problem is None:
+            os.replace(partial, path)
+            record_owner(path)
+            return path
+    except (OSError, subprocess.TimeoutExpired) as exc:  # an unwritable cache, a full disk, a hung child
+        problem = f"{type(exc).__name__}: {exc}"
+    typer.echo(f"  {problem}", err=True)
+    with contextlib.suppress(OSError):
+        partial.unlink(missing_ok=True)
+    return None
+
+
+def _dump_in_child(partial: Path) -> str | None:
+    """Run the workload in a child process dumping to `partial`; None when the archive is complete, else why not."""
     with tempfile.TemporaryDirectory(prefix="iris-mlops-archive-") as home:
         env = {**os.environ, DUMP_ENV: str(partial), "IRIS_MLOPS_HOME": home, "IRIS_MLOPS_ENV": "local"}
         done = subprocess.run([sys.executable, "-m", "iris_mlops.commands.spark_archive"], env=env, text=True,
                               capture_output=True, timeout=TIMEOUT_S, check=False)
-    if done.returncode != 0 or not partial.is_file() or partial.stat().st_size == 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        typer.echo(f"  {lines[-1] if lines else f'exit code {done.returncode}'}", err=True)
-        partial.unlink(missing_ok=True)
+    if done.returncode == 0 and partial.is_file() and partial.stat().st_size > 0:
         return None
-    os.replace(partial, path)
-    record_owner(path)
-    return path
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit code {done.returncode}"
 
 
 def _dump() -> int:
