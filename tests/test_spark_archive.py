@@ -79,9 +79,13 @@ def test_archives_of_a_removed_virtualenv_are_pruned(folder: Path) -> None:
     gone.with_suffix(".owner").write_text(str(folder / "deleted-venv" / "pyspark" / "jars"), encoding="utf-8")
     unknown = folder / "spark-1111111111111111.jsa"  # no owner note: never guessed at
     unknown.write_bytes(b"?")
-    assert prune_stale(folder) == [gone]
+    killed = folder / f"{path.name}.999999999.partial"  # a build killed with -9: no such process any more
+    killed.write_bytes(b"half")
+    building = folder / f"{path.name}.{os.getpid()}.partial"  # a build still running
+    building.write_bytes(b"half")
+    assert sorted(prune_stale(folder)) == sorted([gone, killed])
     assert sorted(p.name for p in folder.iterdir()) == sorted([path.name, path.with_suffix(".owner").name,
-                                                              unknown.name])
+                                                              unknown.name, building.name])
 
 
 def test_an_unwritable_archive_folder_is_one_line_and_no_failure(tmp_path: Path,

@@ -59,7 +59,8 @@ def record_owner(path: Path) -> None:
 
 
 def prune_stale(folder: Path) -> list[Path]:
-    """Delete the archives built for a pyspark that no longer exists (a removed virtualenv); returns them."""
+    """Delete the archives built for a pyspark that no longer exists (a removed virtualenv) and the partial files
+    of builds whose process is gone (killed mid-build); returns what was deleted."""
     removed = []
     for owner in folder.glob("spark-*.owner"):
         if not Path(owner.read_text(encoding="utf-8").strip()).is_dir():
@@ -67,7 +68,23 @@ def prune_stale(folder: Path) -> list[Path]:
             archive.unlink(missing_ok=True)
             owner.unlink(missing_ok=True)
             removed.append(archive)
+    for partial in folder.glob("spark-*.jsa.*.partial"):
+        pid = partial.name.rsplit(".", 2)[-2]
+        if not pid.isdigit() or not _alive(int(pid)):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
     return removed
+
+
+def _alive(pid: int) -> bool:
+    """True while process `pid` exists (signal 0 only checks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _pyspark_jars() -> Path | None:

@@ -33,7 +33,7 @@ def spark_archive(force: ForceOption = False) -> None:
         return
     with contextlib.suppress(OSError):  # tidying up is optional; an unreadable folder is reported by the build
         for stale in prune_stale(path.parent) if path.parent.is_dir() else []:
-            typer.echo(f"removed {stale.name}: its virtualenv is gone", err=True)
+            typer.echo(f"removed {stale.name}: its virtualenv or its build process is gone", err=True)
     if path.is_file() and not force:
         typer.echo(f"Spark class archive: {path}")
         return
