@@ -156,7 +156,8 @@ def test_replacing_a_batch_in_a_shared_file_rewrites_only_that_file(store, spark
     assert _rows(store.read(NAME)) == [*B, (7, "c", 7.0)]
 
 
-def test_many_small_parts_land_as_one_file(store, spark) -> None:
+def test_many_small_parts_land_as_one_file(store, spark, monkeypatch) -> None:
+    monkeypatch.setattr(staging, "SMALL_FRAME_BYTES", -1)  # Spark writes one part per partition
     store.append(NAME, _df(spark, [(i, "a", float(i)) for i in range(200)]).repartition(20), run_id="r1")
     assert len(_current_uris(store)) == 1
     assert store.read(NAME).count() == 200
@@ -236,3 +237,46 @@ def test_a_full_disk_during_a_write_is_one_storage_error_and_leaves_nothing(stor
     assert StorageError.exit_code == 2
     assert _data_files(store) == before and store.version(NAME) == 0
     assert not any((_root(store) / staging.STAGING).iterdir())
+
+
+# -- small frames -----------------------------------------------------------------------------------------
+def _typed(spark):
+    """Two rows of the column types the tables hold: integers, strings, a string array, a timestamp, nulls."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    at = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
+    rows = pa.table({"id": pa.array([1, 2], pa.int64()), "n": pa.array([7, None], pa.int32()),
+                     "label": ["a", None], "tags": [["x", "y"], []],
+                     "at": pa.array([at, None], pa.timestamp("us", tz="UTC")), "score": [0.5, None]})
+    return spark.createDataFrame(rows)  # a local relation: Spark's size estimate is its few bytes
+
+
+@pytest.mark.parametrize("small_limit", [staging.SMALL_FRAME_BYTES, -1], ids=["arrow", "spark"])
+def test_small_and_large_frames_land_with_the_same_rows_and_types(store, spark, monkeypatch, small_limit) -> None:
+    """Under the size estimate's limit the rows are collected and written by pyarrow, over it by Spark."""
+    df = _typed(spark)
+    assert staging.estimated_bytes(df) < staging.SMALL_FRAME_BYTES
+    monkeypatch.setattr(staging, "SMALL_FRAME_BYTES", small_limit)
+    spark_writes: list[Path] = []
+    real = staging._spark_write
+
+    def spark_write(frame, folder: Path) -> None:
+        spark_writes.append(folder)
+        real(frame, folder)
+
+    monkeypatch.setattr(staging, "_spark_write", spark_write)
+    store.overwrite(NAME, df, run_id="r1")
+    store.append(NAME, df, run_id="r2")
+    assert len(spark_writes) == (0 if small_limit > 0 else 2)
+    back = store.read(NAME)
+    assert back.schema == df.schema
+    assert sorted(back.collect(), key=str) == sorted(df.collect() * 2, key=str)
+
+
+def test_an_empty_small_frame_adds_no_file(store, spark) -> None:
+    store.append(NAME, _df(spark, A), run_id="r1")
+    before = _data_files(store)
+    store.append(NAME, _df(spark, A).limit(0), run_id="r2")
+    assert _data_files(store) == before and _rows(store.read(NAME)) == A

@@ -264,3 +264,28 @@ def test_optimize_keeps_rows_and_commits_once(backend) -> None:
 def test_vacuum_of_missing_table_raises_table_not_found(backend) -> None:
     with pytest.raises(TableNotFoundError):
         backend.store.vacuum(backend.new_name(), retain_hours=0)
+
+
+def test_staged_rows_are_computed_once_and_dropped_on_exit(backend) -> None:
+    source, target = backend.new_name(), backend.new_name()
+    backend.store.overwrite(source, backend.df(A), run_id="r1")
+    catalog, schema, _ = source.split(".")
+    before = set(backend.store.list_tables(catalog, schema))
+    with backend.store.staged(backend.store.read(source), near=target) as staged:
+        backend.store.overwrite(source, backend.df(B), run_id="r2")  # the staged rows no longer follow the source
+        assert backend.rows(staged) == A
+        backend.store.replace_where(target, staged, column="batch", values=["a"], run_id="r3")
+    assert backend.rows(backend.store.read(target)) == A
+    assert set(backend.store.list_tables(catalog, schema)) == before | {target}  # nothing staged is left
+
+
+def test_staged_frame_is_dropped_when_the_block_raises(backend) -> None:
+    name = backend.new_name()
+    catalog, schema, _ = name.split(".")
+    before = set(backend.store.list_tables(catalog, schema))
+    with pytest.raises(RuntimeError), backend.store.staged(backend.df(A), near=name) as staged:
+        assert backend.rows(staged) == A
+        raise RuntimeError("audit failed")
+    assert set(backend.store.list_tables(catalog, schema)) == before
+    if backend.kind == "local_delta":  # the staging folder went too
+        assert not any(Path(backend.store.location(name)).rglob("*.parquet"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,14 @@ class TableStore(ABC):
         """Append a few rows built on the driver (results, metrics), with `schema` (creating the table when absent)."""
         df = self.spark.createDataFrame([tuple(r[f.name] for f in schema.fields) for r in records], schema)
         return self.append(name, df, run_id=run_id)
+
+    @abstractmethod
+    def staged(self, df: DataFrame, *, near: str) -> AbstractContextManager[DataFrame]:
+        """`df` computed once: yields a frame over its stored rows (kept beside table `near`), dropped on exit.
+
+        Write-audit-publish computes a layer once, then counts, audits and commits what was staged instead of
+        recomputing the layer's plan for each of them.
+        """
 
     @abstractmethod
     def exists(self, name: str) -> bool:

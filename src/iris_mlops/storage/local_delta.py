@@ -10,7 +10,8 @@ and the snapshot's files first (see `delta_log`) and list the exact snapshot's f
 from __future__ import annotations
 
 import errno
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,16 @@ class LocalDeltaStore(TableStore):
     def location(self, name: str) -> str:
         """The table's folder."""
         return str(self.warehouse.joinpath(*name.split(".")))
+
+    @contextmanager
+    def staged(self, df: DataFrame, *, near: str) -> Iterator[DataFrame]:
+        """Small frames collected as Arrow, larger ones as Parquet in `near`'s staging folder (removed on exit;
+        a crashed process's folder goes with the table's next write)."""
+        owner = staging.new_owner(Path(self.location(near)))
+        try:
+            yield staging.materialize(self.spark, df, owner)
+        finally:
+            staging.done(owner)
 
     def exists(self, name: str) -> bool:
         """True when the folder holds a Delta log."""

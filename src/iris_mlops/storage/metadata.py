@@ -34,7 +34,7 @@ class TableMetadata(Protocol):
     def properties(self, name: str) -> dict[str, str]: ...
     def location(self, name: str) -> str: ...
     def columns(self, name: str) -> list[dict[str, str]]: ...
-    def row_count(self, name: str) -> int: ...
+    def row_count(self, name: str, *, version: int | None = None) -> int: ...
 
 
 class DeltaLog:
@@ -146,9 +146,9 @@ class StoreMetadata:
         """Column names and Spark types."""
         return [{"name": f.name, "type": f.dataType.simpleString()} for f in self.store.read(name).schema.fields]
 
-    def row_count(self, name: str) -> int:
-        """Rows of the current snapshot (a Spark count)."""
-        return int(self.store.read(name).count())
+    def row_count(self, name: str, *, version: int | None = None) -> int:
+        """Rows of the snapshot (a Spark count)."""
+        return int(self.store.read(name, version=version).count())
 
 
 def spark_type_name(delta_type: Any) -> str:
@@ -189,3 +189,10 @@ def open_metadata(settings: Settings) -> TableMetadata:
     from iris_mlops.storage import make_store
 
     return StoreMetadata(make_store(settings, get_spark()))
+
+
+def store_metadata(settings: Settings, store: TableStore) -> TableMetadata:
+    """Metadata beside an open store: the Delta log on the local store (row counts from its statistics)."""
+    if settings.store == "local_delta":
+        return DeltaLog(settings.home / "warehouse")
+    return StoreMetadata(store)

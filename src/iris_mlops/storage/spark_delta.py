@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 log = logging.getLogger(__name__)
+STAGED_PREFIX = "__staged_"  # tables `staged()` computes a layer into, beside the layer's own table
 
 
 class SparkDeltaStore(TableStore):
@@ -45,6 +47,18 @@ class SparkDeltaStore(TableStore):
         self.spark = spark
         # None until the first metadata query tells whether DESCRIBE HISTORY/DETAIL work here.
         self.metadata_from_log: bool | None = None
+
+    @contextmanager
+    def staged(self, df: DataFrame, *, near: str) -> Iterator[DataFrame]:
+        """A Delta table `__staged_<table>_<id>` in `near`'s schema, dropped on exit (a task killed meanwhile
+        leaves it: it holds no table's rows, and `DROP TABLE` removes it)."""
+        schema, _, table = near.rpartition(".")
+        name = f"{schema}.{STAGED_PREFIX}{table}_{uuid.uuid4().hex[:12]}"
+        df.write.format("delta").saveAsTable(name)
+        try:
+            yield self.spark.table(name)
+        finally:
+            self.spark.sql(f"DROP TABLE IF EXISTS {quote_name(name)}")
 
     # -- inspection -------------------------------------------------------------------------------
     def exists(self, name: str) -> bool:

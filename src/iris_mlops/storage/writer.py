@@ -81,8 +81,7 @@ class WriteJob:
     def _stage(self, df: DataFrame | None, owner: Path, rewrites: Sequence[DataFile], schema: pa.Schema) -> list[Path]:
         parts: list[Path] = []
         if df is not None:
-            df.write.mode("error").parquet(str(owner / "spark"))
-            parts += staging.parts_in(owner / "spark")
+            parts += staging.write_frame(df, owner / "frame", schema)
         if rewrites:
             (owner / "rewrite").mkdir(parents=True, exist_ok=True)
         for item in rewrites:

@@ -118,7 +118,6 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
     from iris_mlops.layers.silver import ORPHAN, PENDING, build_silver
     from iris_mlops.schemas import BATCH_ID
     from iris_mlops.tasks.preflight import require_table
-    from iris_mlops.tasks.silver_split import count_split
 
     require_table(ctx, "bronze")  # before Spark starts: "run `iris-mlops bronze` first"
     names = {key: ctx.settings.table(key) for key in ("bronze", "silver", "quarantine")}
@@ -144,6 +143,20 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
         iqr_k=config.outlier_iqr_k,
         run_id=ctx.run_id,
     )
+    # Write-audit-publish on rows computed once: the split's counts, the audit and both commits read the staged
+    # rows instead of re-running the parse, validation and quartile plan four times.
+    with ctx.store.staged(silver_df, near=names["silver"]) as silver_rows, \
+            ctx.store.staged(quarantine_df, near=names["quarantine"]) as quarantine_rows:
+        _publish_silver(ctx, result, names, todo, silver_rows, quarantine_rows)
+    return result
+
+
+def _publish_silver(ctx: TaskContext, result: SilverResult, names: dict[str, str], todo: list[str],
+                    silver_df: DataFrame, quarantine_df: DataFrame) -> None:
+    """Count the split, audit silver as it will read after the write, then commit silver and quarantine."""
+    from iris_mlops.schemas import BATCH_ID
+    from iris_mlops.tasks.silver_split import count_split
+
     split = count_split(silver_df, quarantine_df)
     result.silver_rows, result.quarantine_rows, result.quarantine_reasons = (
         split.silver_rows, split.quarantine_rows, split.reasons)
@@ -153,14 +166,12 @@ def run_silver(ctx: TaskContext, *, rebuild_all: AllOption = False) -> SilverRes
         ctx.store.replace_where(names["quarantine"], quarantine_df, column=BATCH_ID, values=todo, run_id=ctx.run_id)
         raise all_quarantined
     # Audit silver as it will read after the write (other batches kept, these replaced), before either write.
-    replaced = todo
-    audit_before_write(ctx, "silver", _after_replace(ctx, names["silver"], silver_df, replaced))
+    audit_before_write(ctx, "silver", _after_replace(ctx, names["silver"], silver_df, todo))
     # Two commits, each replacing exactly these batches: re-running after a crash between them converges.
     for key, df in (("silver", silver_df), ("quarantine", quarantine_df)):
-        version = ctx.store.replace_where(names[key], df, column=BATCH_ID, values=replaced, run_id=ctx.run_id)
+        version = ctx.store.replace_where(names[key], df, column=BATCH_ID, values=todo, run_id=ctx.run_id)
         setattr(result, f"{key}_version", version)
         ctx.echo(f"{names[key]} version {version}")
-    return result
 
 
 def _after_replace(ctx: TaskContext, name: str, new_rows: DataFrame, batches: list[str]) -> DataFrame:

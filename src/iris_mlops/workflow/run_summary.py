@@ -7,11 +7,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from iris_mlops.storage.metadata import store_metadata
 from iris_mlops.summary import Link, ModelSummary, QualityRow, RunSummary, TableVersion, TaskRun, write_summary
 
 if TYPE_CHECKING:
     from iris_mlops.config import Settings
     from iris_mlops.storage import TableStore
+    from iris_mlops.storage.metadata import TableMetadata
     from iris_mlops.workflow.model import Job
     from iris_mlops.workflow.runner import RunResult
 
@@ -36,18 +38,17 @@ def task_runs(result: RunResult, job: Job) -> tuple[TaskRun, ...]:
     )
 
 
-def table_versions(settings: Settings, store: TableStore) -> tuple[TableVersion, ...]:
+def table_versions(settings: Settings, metadata: TableMetadata) -> tuple[TableVersion, ...]:
     """Every medallion table that exists: its current version, row count and upstream tables."""
     tables = []
     for key, upstream in LINEAGE.items():
         name = settings.table(key)
-        if not store.exists(name):
+        if not metadata.exists(name):
             continue
-        version = store.version(name)
-        rows = store.read(name, version=version).count()
+        version = metadata.version(name)
         short = getattr(settings.tables, key)
-        tables.append(TableVersion(short, version, rows, tuple(getattr(settings.tables, u) for u in upstream),
-                                   store.location(name)))
+        tables.append(TableVersion(short, version, metadata.row_count(name, version=version),
+                                   tuple(getattr(settings.tables, u) for u in upstream), metadata.location(name)))
     return tuple(tables)
 
 
@@ -135,7 +136,7 @@ def collect_summary(
     ran = {t.key for t in result.tasks if t.attempts}
     summary_kwargs: dict[str, Any] = {}
     if store is not None:
-        summary_kwargs |= {"tables": table_versions(settings, store),
+        summary_kwargs |= {"tables": table_versions(settings, store_metadata(settings, store)),
                            "quarantine_reasons": quarantine_reasons(settings, store),
                            "quality": quality_results(settings, store, result.run_id)}
     if ran & set(TRAINING_TASKS) and _mlflow_store_exists(settings):
