@@ -8,7 +8,8 @@ rows) is built before timing, as the monitor builds it once per champion.
 
 - baseline: one `groupBy(species).agg(count, mean, stddev, min, max of each measurement)` (gold-like), collected.
 - monitor: the window's profile as `profile_frame` builds it (one Spark job, the union of three aggregations
-  whose scans run side by side: one histogram key per pair of numeric columns and row, exploded and counted;
+  whose scans run side by side: one BIGINT histogram key per pair of numeric columns and row, unpivoted and
+  counted;
   one aggregation of at most 90 fields over all rows (rows, non-null counts, sums, sums of squares, min, max,
   mean top probability); one grouped by the joint category key (category and confusion counts, tail sums,
   per-species outliers and moments). 30-bin histograms on the reference's bins for the 4 measurements and 13

@@ -95,6 +95,8 @@ def test_profile_window_bins_edge_values_nulls_and_predictions_exactly(spark, re
     edges = reference.plan.edges
     rows = [{**{m: edges[m][i] for m in MEASUREMENTS}, "species": CLASSES[i % 3]}
             for i in range(len(edges["sepal_length"]))]  # every edge value: numpy's rule at each boundary
+    rows += [{**{m: float(np.nextafter(edges[m][i], side)) for m in MEASUREMENTS}, "species": CLASSES[i % 3]}
+             for i in range(len(edges["sepal_length"])) for side in (-np.inf, np.inf)]  # one ulp either side
     rows += [{"sepal_length": 100.0, "sepal_width": -5.0, "petal_length": None, "petal_width": 1e6,
               "species": "iris-unknown"}, dict.fromkeys((*MEASUREMENTS, "species"))]
     frame = pd.DataFrame(rows)

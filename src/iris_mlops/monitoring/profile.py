@@ -4,8 +4,9 @@
 run side by side), each row `(part, k, v)`; `profile_layout` says where each statistic sits:
 
 - part 0, the histograms: each row yields one key per pair of numeric columns (their two bins on the
-  reference's edges: numpy's histogram rule, plus one open bin on each side); one `explode` and one
-  `groupBy(k).count()` over a few thousand distinct keys. v = [rows].
+  reference's edges: numpy's histogram rule, plus one open bin on each side; key = pair × slots² + the two
+  bins, small consecutive BIGINTs); one UNPIVOT (Expand) and one `groupBy(k).count()` over a few thousand keys.
+  v = [rows].
 - part 1, over all rows (k = -1), at most `MAX_FIELDS` aggregates: rows; per numeric column non-null count,
   sum, sum of squares, min, max; the mean top probability (CBPE); the latest timestamp.
 - parts 2.., grouped by the joint category key (k: each categorical column's value index, mixed radix):
@@ -14,7 +15,8 @@ run side by side), each row `(part, k, v)`; `profile_layout` says where each sta
   squares of the sliced measurements (per-species moments: the groups of each species summed).
 
 Nulls are binned as -infinity (bin 0; non-null inputs keep the generated code small) and taken back out of
-bin 0 with the column's null count. The task collects the rows and `read_profile` folds them into summaries.
+bin 0 with the column's null count; NaN is binned as +infinity (bin k + 1: Spark orders NaN above every number).
+The task collects the rows and `read_profile` folds them into summaries.
 Sorted values for the exact tests come from a second query, `collect_values`, run only for small windows.
 """
 
@@ -28,13 +30,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from iris_mlops.monitoring.profile_layout import JOINT, SPECIES_INDEX, Key, Layout, fold, layout, species_sql
-from iris_mlops.monitoring.profile_sql import BIN_SLOTS, bin_sql, filled, guess_sql, ident
+from iris_mlops.monitoring.profile_sql import bin_sql, edge_params, filled, guess_sql, ident
 from iris_mlops.monitoring.summary import CategoricalSummary, NumericSummary
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 OTHER = "__other__"  # values the reference never had
+SIDE = ("lo", "st", "be", "la")  # the edge literals of one side of a histogram pair (profile_sql.edge_params)
 
 
 @dataclass(frozen=True)
@@ -97,17 +100,26 @@ def _histograms(df: DataFrame, plan: ProfilePlan, shape: Layout) -> DataFrame:
     names = list(plan.edges)
     if not names:
         return df.limit(0).selectExpr("0 AS part", "-1 AS k", "array(0D) AS v")
-    # The guesses in their own projection (see profile_sql.guess_sql), then the keys inside one explode, then a
-    # groupBy over a few thousand keys: every operator's generated method stays small enough to be compiled.
-    filled_values = [filled(ident(name)) for name in names]
-    guessed = df.selectExpr(*[f"{value} AS __w{i}" for i, value in enumerate(filled_values)],
-                            *[f"{guess_sql(value, plan.edges[n])} AS __g{i}"
-                              for i, (n, value) in enumerate(zip(names, filled_values, strict=True))])
-    bins = {n: f"({bin_sql(f'__w{i}', f'__g{i}', plan.edges[n])})" for i, n in enumerate(names)}
-    keys = [f"{p * BIN_SLOTS * BIN_SLOTS}D + {bins[a]} * {BIN_SLOTS}D" + (f" + {bins[b]}" if b else "")
-            for p, (a, b) in enumerate(shape.pairs)]
-    return (guessed.selectExpr(f"explode(array({', '.join(keys)})) AS k")
-            .groupBy("k").count()
+    # Filled values, then the guesses in a projection of their own, then an UNPIVOT (an Expand: one row per pair,
+    # no array per row) carrying each pair's values, guesses and edge literals, then ONE bin expression for every
+    # pair, then a groupBy over a few thousand keys: each generated method stays small, whatever the column count.
+    guessed = (df.selectExpr(*[f"{filled(ident(name))} AS __w{i}" for i, name in enumerate(names)])
+               .selectExpr("*", *[f"{guess_sql(f'__w{i}', plan.edges[n])} AS __g{i}" for i, n in enumerate(names)]))
+    constants, entries = [], []
+    for p, (a, b) in enumerate(shape.pairs):
+        constants.append(f"{p * shape.slots * shape.slots}D AS __o{p}")
+        columns = [f"__o{p}"]
+        for side, name in (("a", a), ("b", b or a)):  # an unpaired column is its own second (ignored when read)
+            i = names.index(name)
+            constants += [f"{value} AS __{field}{p}{side}" for field, value in zip(SIDE, edge_params(plan.edges[name]),
+                                                                                  strict=True)]
+            columns += [f"__w{i}", f"__g{i}", *(f"__{field}{p}{side}" for field in SIDE)]
+        entries.append(f"({', '.join(columns)}) AS p{p}")
+    out = ", ".join(["o", *(f"{f}{s}" for s in "ab" for f in ("w", "g", *SIDE))])
+    spread = df.sparkSession.sql(f"SELECT {out} FROM {{frame}} UNPIVOT INCLUDE NULLS (({out}) FOR pair IN "
+                                 f"({', '.join(entries)}))", frame=guessed.selectExpr("*", *constants))
+    bins = [bin_sql(f"w{s}", f"g{s}", *(f"{f}{s}" for f in SIDE)) for s in "ab"]
+    return (spread.selectExpr(f"floor(o + ({bins[0]}) * {shape.slots}D + ({bins[1]})) AS k").groupBy("k").count()
             .selectExpr("0 AS part", "CAST(k AS INT) AS k", "array(CAST(count AS DOUBLE)) AS v"))
 
 

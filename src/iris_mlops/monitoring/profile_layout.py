@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.monitoring.profile_sql import BIN_SLOTS, MAX_FIELDS, ident, index_sql, number, outlier_sql
+from iris_mlops.monitoring.profile_sql import MAX_FIELDS, ident, index_sql, number, outlier_sql, slots
 
 if TYPE_CHECKING:
     from iris_mlops.monitoring.profile import ProfilePlan
@@ -49,6 +49,7 @@ class Layout:
     digits: tuple[Digit, ...]
     confusion: tuple[int, int] | None  # the digits holding (label, predicted) over the plan's classes
     parts: tuple[tuple[bool, tuple[tuple[Key, str], ...]], ...]  # (grouped by the joint category key, aggregates)
+    slots: int = 1  # bins per column in a histogram key (the most any column has): key = pair × slots² + bins
 
     @property
     def pairs(self) -> list[tuple[str, str | None]]:
@@ -87,11 +88,11 @@ class Layout:
         out: dict[str, dict[int, int]] = {name: defaultdict(int) for name in self.numeric}
         pairs = self.pairs
         for key, n in counts.items():
-            pair, rest = divmod(key, BIN_SLOTS * BIN_SLOTS)
+            pair, rest = divmod(key, self.slots * self.slots)
             first, second = pairs[pair]
-            out[first][rest // BIN_SLOTS] += n
+            out[first][rest // self.slots] += n
             if second is not None:
-                out[second][rest % BIN_SLOTS] += n
+                out[second][rest % self.slots] += n
         return out
 
 
@@ -116,7 +117,8 @@ def layout(plan: ProfilePlan) -> Layout:
     parts = [(False, tuple(ungrouped[:MAX_FIELDS]))]
     rest = [(("group_rows",), "count(1)"), *ungrouped[MAX_FIELDS:], *grouped]
     parts += [(True, tuple(rest[i:i + MAX_FIELDS])) for i in range(0, len(rest), MAX_FIELDS)]
-    return Layout(tuple(plan.edges), plan.species_column, tuple(digits), confusion, tuple(parts))
+    widest = max((slots(edges) for edges in plan.edges.values()), default=1)
+    return Layout(tuple(plan.edges), plan.species_column, tuple(digits), confusion, tuple(parts), widest)
 
 
 def _aggregates(plan: ProfilePlan) -> tuple[list[tuple[Key, str]], list[tuple[Key, str]]]:
