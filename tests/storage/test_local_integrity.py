@@ -280,3 +280,15 @@ def test_an_empty_small_frame_adds_no_file(store, spark) -> None:
     before = _data_files(store)
     store.append(NAME, _df(spark, A).limit(0), run_id="r2")
     assert _data_files(store) == before and _rows(store.read(NAME)) == A
+
+
+def test_a_small_frame_may_hold_nulls_where_the_first_write_had_none(store, spark) -> None:
+    """A column created from a literal is non-null in the table's schema; nullability is never compared."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    first = _df(spark, A).withColumn("alias", F.lit("champion"))
+    store.append(NAME, first.localCheckpoint(), run_id="r1")
+    later = _typed(spark).selectExpr("id", "label AS batch", "score AS value", "CAST(NULL AS STRING) AS alias")
+    store.append(NAME, later, run_id="r2")
+    assert sorted(r["alias"] for r in store.read(NAME).collect() if r["alias"]) == ["champion", "champion"]
+    assert store.read(NAME).count() == 4

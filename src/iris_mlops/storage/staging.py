@@ -96,10 +96,14 @@ def estimated_bytes(df: DataFrame) -> int:
 
 
 def _as_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """The collected rows with the table's own column types (Spark's Arrow types name list items differently)."""
+    """The collected rows with the table's own column types (Spark's Arrow types name list items differently).
+
+    Nullability is not imposed, as the store never compares it: a column created from a literal is non-null in
+    the table's schema, and a later write may hold nulls there.
+    """
     if sorted(table.schema.names) != sorted(schema.names):
         return table  # the schema check before the write reports the difference
-    return table.select(schema.names).cast(schema)
+    return table.select(schema.names).cast(pa.schema([f.with_nullable(True) for f in schema]))
 
 
 def parts_in(folder: Path) -> list[Path]:
