@@ -292,3 +292,12 @@ def test_a_small_frame_may_hold_nulls_where_the_first_write_had_none(store, spar
     store.append(NAME, later, run_id="r2")
     assert sorted(r["alias"] for r in store.read(NAME).collect() if r["alias"]) == ["champion", "champion"]
     assert store.read(NAME).count() == 4
+
+
+def test_a_frame_without_a_jvm_plan_counts_as_large() -> None:
+    """Spark Connect frames have no `_jdf`: no estimate, so Spark's own writer is used, never a collect."""
+
+    class ConnectFrame:
+        pass
+
+    assert staging.estimated_bytes(ConnectFrame()) > staging.SMALL_FRAME_BYTES  # type: ignore[arg-type]

@@ -92,7 +92,10 @@ def _spark_write(df: DataFrame, folder: Path) -> None:
 
 def estimated_bytes(df: DataFrame) -> int:
     """Spark's estimate of the frame's size (the optimizer's statistics: file sizes, not a count)."""
-    return int(df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes())  # a Scala BigInt: a Python int
+    jdf = getattr(df, "_jdf", None)  # a Spark Connect frame has no JVM plan here: treated as large
+    if jdf is None:
+        return 1 << 62
+    return int(jdf.queryExecution().optimizedPlan().stats().sizeInBytes())  # a Scala BigInt: a Python int
 
 
 def _as_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
