@@ -301,3 +301,20 @@ def test_a_frame_without_a_jvm_plan_counts_as_large() -> None:
         pass
 
     assert staging.estimated_bytes(ConnectFrame()) > staging.SMALL_FRAME_BYTES  # type: ignore[arg-type]
+
+
+def test_merge_computes_the_incoming_rows_once(store, spark) -> None:
+    """The incoming frame is read for its keys and for its rows: staged, its plan runs once."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    store.append(NAME, _df(spark, A), run_id="r1")
+    calls = spark.sparkContext.accumulator(0)
+
+    def counted(key):  # no type hints: pyspark would read them as an Arrow UDF's
+        calls.add(1)
+        return key
+
+    incoming = _df(spark, [(2, "a", 5.0), (9, "c", 9.0)]).withColumn("id", F.udf(counted, "long")("id"))
+    store.merge(NAME, incoming, keys=["id"], run_id="r2")
+    assert calls.value == 2  # once per incoming row (it was 6: the keys and the rows each computed it)
+    assert _rows(store.read(NAME)) == [(1, "a", 1.0), (2, "a", 5.0), (9, "c", 9.0)]

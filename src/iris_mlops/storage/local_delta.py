@@ -138,8 +138,11 @@ class LocalDeltaStore(TableStore):
             return self._write(name, df, run_id=run_id, operation="merge", scope=Scope("append"))
         self._check_schema(name, df)
         current = self.read(name)
-        kept = current.join(df.select(*keys).distinct(), on=list(keys), how="left_anti")
-        return self._write(name, kept.unionByName(df), run_id=run_id, operation="merge", scope=Scope("all"))
+        # The incoming rows are used twice (their keys, then the rows themselves): staged, their plan (scoring,
+        # for predictions) runs once.
+        with self.staged(df, near=name) as rows:
+            kept = current.join(rows.select(*keys).distinct(), on=list(keys), how="left_anti")
+            return self._write(name, kept.unionByName(rows), run_id=run_id, operation="merge", scope=Scope("all"))
 
     def replace_where(self, name: str, df: DataFrame, *, column: str, values: Sequence[str], run_id: str) -> int:
         """Replace the rows whose `column` is in `values` by `df`: only files holding such rows are touched."""
