@@ -275,6 +275,17 @@ def test_small_and_large_frames_land_with_the_same_rows_and_types(store, spark, 
     assert sorted(back.collect(), key=str) == sorted(df.collect() * 2, key=str)
 
 
+@pytest.mark.parametrize("small_limit", [staging.SMALL_FRAME_BYTES, -1], ids=["arrow", "parquet"])
+def test_materialized_rows_keep_their_types(spark, monkeypatch, tmp_path: Path, small_limit) -> None:
+    """Staged rows, kept as Arrow or as Parquet, read back with the same schema and values (timestamps too)."""
+    monkeypatch.setattr(staging, "SMALL_FRAME_BYTES", small_limit)
+    df = _typed(spark)
+    staged = staging.materialize(spark, df, tmp_path)
+    assert staged.schema == df.schema
+    assert sorted(staged.collect(), key=str) == sorted(df.collect(), key=str)
+    assert any(tmp_path.rglob("*.parquet")) == (small_limit < 0)
+
+
 def test_an_empty_small_frame_adds_no_file(store, spark) -> None:
     store.append(NAME, _df(spark, A), run_id="r1")
     before = _data_files(store)

@@ -57,7 +57,7 @@ def test_collect_summary_without_a_store_or_training_needs_neither_spark_nor_mlf
 
 def test_table_versions_read_versions_and_row_counts_from_the_delta_log(home: Path, spark) -> None:
     from iris_mlops.storage import make_store
-    from iris_mlops.storage.metadata import DeltaLog, store_metadata
+    from iris_mlops.storage.metadata import DeltaLog, open_metadata
     from iris_mlops.workflow.run_summary import table_versions
 
     settings = load_settings("local")
@@ -66,7 +66,7 @@ def test_table_versions_read_versions_and_row_counts_from_the_delta_log(home: Pa
     store.append(settings.table("bronze"), rows, run_id="r1")
     store.append(settings.table("bronze"), rows.limit(1), run_id="r2")
     store.overwrite(settings.table("gold"), rows.limit(2), run_id="r3")
-    metadata = store_metadata(settings, store)
+    metadata = open_metadata(settings, store)
     assert isinstance(metadata, DeltaLog)  # the local store: no Spark job for a row count
     found = {(t.name, t.version, t.rows, t.upstream) for t in table_versions(settings, metadata)}
     assert found == {("iris_bronze", 1, 4, ()), ("iris_gold", 0, 2, ("iris_silver",))}

@@ -181,18 +181,14 @@ def commit_from_log(entry: dict[str, Any]) -> TableCommit:
     )
 
 
-def open_metadata(settings: Settings) -> TableMetadata:
-    """Metadata for the configured store: the Delta log on the local store (no Spark), else the Spark store."""
+def open_metadata(settings: Settings, store: TableStore | None = None) -> TableMetadata:
+    """Metadata for the configured store: the Delta log on the local store (no Spark; row counts from its
+    statistics), else the Spark store (`store` when one is open, else one on the session)."""
     if settings.store == "local_delta":
         return DeltaLog(settings.home / "warehouse")
-    from iris_mlops.spark import get_spark
-    from iris_mlops.storage import make_store
+    if store is None:
+        from iris_mlops.spark import get_spark
+        from iris_mlops.storage import make_store
 
-    return StoreMetadata(make_store(settings, get_spark()))
-
-
-def store_metadata(settings: Settings, store: TableStore) -> TableMetadata:
-    """Metadata beside an open store: the Delta log on the local store (row counts from its statistics)."""
-    if settings.store == "local_delta":
-        return DeltaLog(settings.home / "warehouse")
+        store = make_store(settings, get_spark())
     return StoreMetadata(store)

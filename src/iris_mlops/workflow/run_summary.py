@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iris_mlops.storage.metadata import store_metadata
+from iris_mlops.storage.metadata import open_metadata
 from iris_mlops.summary import Link, ModelSummary, QualityRow, RunSummary, TableVersion, TaskRun, write_summary
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def collect_summary(
     ran = {t.key for t in result.tasks if t.attempts}
     summary_kwargs: dict[str, Any] = {}
     if store is not None:
-        summary_kwargs |= {"tables": table_versions(settings, store_metadata(settings, store)),
+        summary_kwargs |= {"tables": table_versions(settings, open_metadata(settings, store)),
                            "quarantine_reasons": quarantine_reasons(settings, store),
                            "quality": quality_results(settings, store, result.run_id)}
     if ran & set(TRAINING_TASKS) and _mlflow_store_exists(settings):
