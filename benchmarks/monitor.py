@@ -17,6 +17,11 @@ rows) is built before timing, as the monitor builds it once per champion.
   driver.
 Alternating runs, one warm-up each, medians of --repeat; the monitor's two stages are timed apart.
 Goal: monitor <= 2x baseline. The rows are generated once per (--rows, --seed) under --workdir.
+
+--floor also times, alone and in the same run, the least any profile of these rows must do in Spark SQL:
+the scan (one sum per column read), the histograms at their cheapest (one `floor` bin per column, no open bins,
+nulls and NaN not told apart, counted per pair key), the moments at their cheapest (count, sum, sum of squares,
+min and max of every numeric column in one ungrouped aggregation), and those two as one job.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from pyspark.sql import functions as F  # noqa: N812
 from iris_mlops.config import MEASUREMENTS, MonitoringConfig
 from iris_mlops.monitoring.checks import WindowInputs, evaluate_window
 from iris_mlops.monitoring.profile import profile_frame, read_profile, with_features
+from iris_mlops.monitoring.profile_sql import filled, guess_sql, ident
 from iris_mlops.monitoring.simulate import iris_frame
 from iris_mlops.spark import get_spark
 from iris_mlops.tasks.monitor_profiles import build_reference
@@ -83,6 +89,40 @@ def monitor(spark: SparkSession, path: Path, reference: Any, config: MonitoringC
     return result
 
 
+def floors(spark: SparkSession, path: Path, reference: Any) -> dict[str, Any]:
+    """The cheapest queries a window profile cannot do without (see --floor), each a zero-argument action.
+
+    Each action builds its query afresh: collecting the same DataFrame twice reuses its finished shuffle stages.
+    """
+    edges = reference.plan_for_window().edges
+    names = list(edges)
+
+    def histograms() -> Any:
+        rows = with_features(spark.read.parquet(str(path)))
+        bins = rows.selectExpr(*[f"{guess_sql(filled(ident(n)), edges[n])} AS b{i}" for i, n in enumerate(names)])
+        pairs = [(i, min(i + 1, len(names) - 1)) for i in range(0, len(names), 2)]
+        keys = bins.selectExpr(*[f"b{a} * 64L + b{b} + {p * 4096}L AS p{p}" for p, (a, b) in enumerate(pairs)])
+        entries = ", ".join(f"p{p}" for p in range(len(pairs)))
+        return (spark.sql(f"SELECT k FROM {{frame}} UNPIVOT (k FOR pair IN ({entries}))", frame=keys)
+                .groupBy("k").count().selectExpr("k", "array(CAST(count AS DOUBLE)) AS v"))
+
+    def moments() -> Any:
+        stats = [f"{f}({ident(n)})" for n in names for f in ("count", "sum", "min", "max")]
+        stats += [f"sum({ident(n)} * {ident(n)})" for n in names]
+        row = with_features(spark.read.parquet(str(path))).agg(*[F.expr(s).alias(f"m{i}") for i, s in enumerate(stats)])
+        values = ", ".join(f"CAST(m{i} AS DOUBLE)" for i in range(len(stats)))
+        return row.selectExpr("-1L AS k", f"array({values}) AS v")
+
+    def scan() -> Any:
+        read = spark.read.parquet(str(path))
+        return read.agg(*[F.count(c) if t == "string" else F.sum(c) for c, t in read.dtypes])
+
+    return {"scan (one sum or count per column read)": lambda: scan().collect(),
+            "histograms at their cheapest (counted pair keys)": lambda: histograms().collect(),
+            "moments at their cheapest (one ungrouped aggregation)": lambda: moments().collect(),
+            "those two as one job": lambda: histograms().unionAll(moments()).collect()}
+
+
 def timed(action: Any) -> float:
     start = time.perf_counter()
     action()
@@ -94,6 +134,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--floor", action="store_true", help="also time the cheapest parts of any profile alone")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "iris-mlops-bench-monitor")
     args = parser.parse_args()
     os.environ.setdefault("IRIS_MLOPS_SPARK_JIT", "full")
@@ -105,15 +146,20 @@ def main() -> None:
     reference = build_reference(spark.createDataFrame(iris_frame()), config=config, source="sklearn iris")
     runs: dict[str, list[float]] = {"baseline": [], "monitor": []}
     stages: dict[str, list[float]] = defaultdict(list)
+    parts = floors(spark, data, reference) if args.floor else {}
+    part_runs: dict[str, list[float]] = defaultdict(list)
     result = None
     for attempt in range(args.repeat + 1):
         base = timed(lambda: baseline(spark, data))
         start = time.perf_counter()
         result = monitor(spark, data, reference, config, stages)
         mon = time.perf_counter() - start
+        part_times = {name: timed(action) for name, action in parts.items()}
         if attempt:  # the first of each is a warm-up
             runs["baseline"].append(base)
             runs["monitor"].append(mon)
+            for name, seconds in part_times.items():
+                part_runs[name].append(seconds)
     b, m = statistics.median(runs["baseline"]), statistics.median(runs["monitor"])
     master = spark.sparkContext.master
     print(f"rows: {args.rows:,}  repeats: {args.repeat} (medians, one warm-up dropped)  cores: {os.cpu_count()}"
@@ -123,6 +169,8 @@ def main() -> None:
     for name, times in stages.items():
         print(f"  {name}: {statistics.median(times[1:]):.2f} s")
     print(f"ratio monitor / baseline: {m / b:.2f}x  (goal <= 2x)")
+    for name, times in part_runs.items():
+        print(f"floor, {name}: {statistics.median(times):.2f} s = {statistics.median(times) / b:.2f}x baseline")
     if result is not None:
         print(f"status {result.status}; drifted columns: {', '.join(result.drift.drifted_columns) or 'none'}")
     spark.stop()
