@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timezone
 
 import pytest
 
 from iris_mlops.storage.spark_delta import (
+    STALE_STAGED_SECONDS,
     SparkDeltaStore,
     commit_from_history,
     in_condition,
@@ -110,3 +112,17 @@ def test_connect_session_leaves_the_classic_session_in_charge(spark, sail_spark)
     classic = spark.createDataFrame([(1,), (2,)], "x long").filter(F.col("x") > 1)
     assert classic.count() == 1
     assert sail_spark.createDataFrame([(1,)], "x long").filter("x > 0").count() == 1
+
+
+def test_staged_drops_tables_a_killed_task_left_a_day_ago_and_keeps_recent_ones(sail_spark) -> None:
+    store, schema, now = SparkDeltaStore(sail_spark), "iris_test.contract", int(time.time())
+    left = {age: f"{schema}.__staged_probe_{now - age}_0badc0de" for age in (STALE_STAGED_SECONDS + 60, 600)}
+    other = f"{schema}.__staged_probe2_{now - 2 * STALE_STAGED_SECONDS}_0badc0de"  # another table's: not ours
+    for name in (*left.values(), other):
+        sail_spark.createDataFrame([(1,)], "id long").write.format("delta").saveAsTable(name)
+    with store.staged(sail_spark.createDataFrame([(2,)], "id long"), near=f"{schema}.probe") as staged:
+        assert [row.id for row in staged.collect()] == [2]
+    tables = set(store.list_tables("iris_test", "contract"))
+    assert left[STALE_STAGED_SECONDS + 60] not in tables
+    assert {left[600], other} <= tables
+    assert not [t for t in tables if t.startswith(f"{schema}.__staged_probe_{now}")]  # its own went on exit

@@ -14,6 +14,8 @@ when `deltalake` is installed and the table's location is reachable from this pr
 from __future__ import annotations
 
 import logging
+import re
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STAGED_PREFIX = "__staged_"  # tables `staged()` computes a layer into, beside the layer's own table
+# A staged table older than this was left by a killed task: every job times out within 2 hours.
+STALE_STAGED_SECONDS = 24 * 3600
 
 
 class SparkDeltaStore(TableStore):
@@ -50,15 +54,27 @@ class SparkDeltaStore(TableStore):
 
     @contextmanager
     def staged(self, df: DataFrame, *, near: str) -> Iterator[DataFrame]:
-        """A Delta table `__staged_<table>_<id>` in `near`'s schema, dropped on exit (a task killed meanwhile
-        leaves it: it holds no table's rows, and `DROP TABLE` removes it)."""
+        """A Delta table `__staged_<table>_<unix time>_<id>` in `near`'s schema, dropped on exit. A task killed
+        meanwhile leaves it behind; the next `staged()` for the same table drops it once it is a day old."""
         schema, _, table = near.rpartition(".")
-        name = f"{schema}.{STAGED_PREFIX}{table}_{uuid.uuid4().hex[:12]}"
+        now = int(time.time())
+        self._drop_stale_staged(schema, table, now=now)
+        name = f"{schema}.{STAGED_PREFIX}{table}_{now}_{uuid.uuid4().hex[:8]}"
         df.write.format("delta").saveAsTable(name)
         try:
             yield self.spark.table(name)
         finally:
             self.spark.sql(f"DROP TABLE IF EXISTS {quote_name(name)}")
+
+    def _drop_stale_staged(self, schema: str, table: str, *, now: int) -> None:
+        """Drop the staged tables of `table` older than STALE_STAGED_SECONDS (a day: no task runs that long)."""
+        catalog, _, database = schema.rpartition(".")
+        pattern = re.compile(rf"{re.escape(STAGED_PREFIX + table)}_(\d+)_[0-9a-f]+", re.IGNORECASE)
+        for name in self.list_tables(catalog, database):
+            found = pattern.fullmatch(name.rpartition(".")[2])
+            if found and now - int(found.group(1)) > STALE_STAGED_SECONDS:
+                log.warning("dropping %s: a staged table left by a task killed over a day ago", name)
+                self.spark.sql(f"DROP TABLE IF EXISTS {quote_name(name)}")
 
     # -- inspection -------------------------------------------------------------------------------
     def exists(self, name: str) -> bool:
