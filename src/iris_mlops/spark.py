@@ -35,11 +35,13 @@ LOCAL_CONF = {
     "spark.sql.icu.caseMappings.enabled": "false",
 }
 
-# The local driver's JIT compilers, chosen with IRIS_MLOPS_SPARK_JIT. "quick" (the default) stops at C1: a local
-# run is many short Spark jobs on small data, where C2's compilations cost more CPU than they win back (make run
-# on 2 cores: about 47 s -> 39 s). "full" is the JVM's usual tiered compilation, for long local runs on large data
-# (C1 alone makes the 10 M-row medallion benchmark about twice as slow). Databricks sessions are never affected.
+# The local driver's JIT compilers, chosen with IRIS_MLOPS_SPARK_JIT. "quick" stops at C1: a local run is many short
+# Spark jobs on small data, where C2's compilations cost more CPU than they win back (make run on 2 cores: about
+# 47 s -> 39 s). "full" is the JVM's usual tiered compilation, for large data (C1 alone made silver on 1 M rows
+# 35 s instead of 18 s; about even at 100 k rows). "auto", the default, picks "full" when the process will read
+# LARGE_LOCAL_DATA_BYTES or more of local Parquet (see `get_spark`), else "quick". Databricks is never affected.
 JIT_OPTIONS = {"quick": "-XX:TieredStopAtLevel=1", "full": ""}
+LARGE_LOCAL_DATA_BYTES = 2 << 20  # compressed Parquet: bronze holds about 300 k Iris-like rows in 2 MB
 # The serial collector, returning freed heap to the OS: one small driver JVM, not a server (G1's regions and
 # threads cost resident memory that a local run never uses).
 MEMORY_OPTIONS = "-XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
@@ -54,8 +56,12 @@ def on_databricks() -> bool:
     return "DATABRICKS_RUNTIME_VERSION" in os.environ
 
 
-def get_spark(app_name: str = "iris-mlops") -> SparkSession:
-    """Return the active Spark session, creating a local one off Databricks."""
+def get_spark(app_name: str = "iris-mlops", *, local_data_bytes: int = 0) -> SparkSession:
+    """Return the active Spark session, creating a local one off Databricks.
+
+    `local_data_bytes`: how much local Parquet the process will read (`storage.local_data_bytes`), for the JIT
+    choice of a new local session; an existing session keeps its own.
+    """
     try:
         from pyspark.errors import PySparkRuntimeError
         from pyspark.sql import SparkSession
@@ -75,7 +81,7 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
 
     try:
         with step("starting Spark"):
-            spark = _local_session(app_name, os.environ.get("IRIS_MLOPS_SPARK_MASTER", "local[2]"))
+            spark = _local_session(app_name, os.environ.get("IRIS_MLOPS_SPARK_MASTER", "local[2]"), local_data_bytes)
     except PySparkRuntimeError as exc:
         if exc.getCondition() != "JAVA_GATEWAY_EXITED":
             raise
@@ -88,12 +94,12 @@ def get_spark(app_name: str = "iris-mlops") -> SparkSession:
     return spark
 
 
-def _local_session(app_name: str, master: str) -> SparkSession:
+def _local_session(app_name: str, master: str, data_bytes: int) -> SparkSession:
     """A new local session; unless verbose, its JVM writes to the log file, not to the terminal."""
     from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
-    conf = local_conf()
+    conf = local_conf(data_bytes)
     with _START_LOCK:
         if not logs.is_verbose() and SparkContext._active_spark_context is None:
             _start_quiet_context({"spark.master": master, "spark.app.name": app_name, **conf}, logs.log_file())
@@ -103,12 +109,12 @@ def _local_session(app_name: str, master: str) -> SparkSession:
         return builder.getOrCreate()
 
 
-def local_conf() -> dict[str, str]:
+def local_conf(data_bytes: int = 0) -> dict[str, str]:
     """The configuration of a local session: LOCAL_CONF and the driver JVM's memory, JIT, class archive and logs."""
     # Spark's default heap (IRIS_MLOPS_SPARK_DRIVER_MEMORY for large local data). A local run holds a few
     # thousand rows: a bigger heap only fills with garbage before the collector runs (2g: JVM peak ~1.2 GB).
     memory = os.environ.get("IRIS_MLOPS_SPARK_DRIVER_MEMORY", "1g")
-    options = " ".join(o for o in (MEMORY_OPTIONS, jit_options(), archive_options()) if o)
+    options = " ".join(o for o in (MEMORY_OPTIONS, jit_options(data_bytes), archive_options()) if o)
     if not logs.is_verbose():
         options = f"{options} -Dlog4j2.configurationFile={QUIET_LOG4J.as_uri()}"
     return {**LOCAL_CONF, "spark.driver.memory": memory, "spark.driver.extraJavaOptions": options}
@@ -140,11 +146,13 @@ def _last_line(path: Path) -> str:
     return f"{last[:200]} (full output in {path})" if last else f"see {path}"
 
 
-def jit_options() -> str:
-    """The local driver's JIT options for IRIS_MLOPS_SPARK_JIT (quick or full)."""
-    mode = os.environ.get("IRIS_MLOPS_SPARK_JIT", "quick")
+def jit_options(data_bytes: int = 0) -> str:
+    """The local driver's JIT options for IRIS_MLOPS_SPARK_JIT (auto, quick or full) and the data to be read."""
+    mode = os.environ.get("IRIS_MLOPS_SPARK_JIT", "auto")
+    if mode == "auto":
+        mode = "full" if data_bytes >= LARGE_LOCAL_DATA_BYTES else "quick"
     if mode not in JIT_OPTIONS:
-        raise ConfigError(f"IRIS_MLOPS_SPARK_JIT={mode!r} is not one of: {', '.join(JIT_OPTIONS)}")
+        raise ConfigError(f"IRIS_MLOPS_SPARK_JIT={mode!r} is not one of: auto, {', '.join(JIT_OPTIONS)}")
     return JIT_OPTIONS[mode]
 
 

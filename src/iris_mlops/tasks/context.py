@@ -38,8 +38,9 @@ class TaskContext:
     @cached_property
     def spark(self) -> SparkSession:
         from iris_mlops.spark import get_spark
+        from iris_mlops.storage import local_data_bytes
 
-        return get_spark()
+        return get_spark(local_data_bytes=local_data_bytes(self.settings))
 
     @cached_property
     def store(self) -> TableStore:

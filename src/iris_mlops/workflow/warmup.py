@@ -43,10 +43,11 @@ class WarmUp(threading.Thread):
 
     def run(self) -> None:
         from iris_mlops.spark import get_spark
+        from iris_mlops.storage import local_data_bytes
 
         # A failure is not reported here: the first task that needs Spark meets it again, in context.
         with suppress(Exception):
-            get_spark()
+            get_spark(local_data_bytes=local_data_bytes(self.settings))
         with self._lock:
             if self._finishing or not self.mlflow:
                 return
