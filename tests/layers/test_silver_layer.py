@@ -61,6 +61,29 @@ def test_validate_rows_lists_every_reason(spark, values, reasons) -> None:
     assert checked.select("reasons").first()[0] == reasons
 
 
+@pytest.mark.parametrize("species", [SPECIES, (*SPECIES, "")], ids=["labels", "an-empty-label-configured"])
+def test_the_split_predicate_agrees_with_the_reasons_on_every_edge(spark, species) -> None:
+    """`_passes` (the cheap filter that splits silver from quarantine) is true exactly when a row has no reason."""
+    from itertools import product
+
+    from pyspark.sql import functions as F  # noqa: N812
+
+    from iris_mlops.layers.silver import _passes
+
+    ranges = {**RANGES, "sepal_width": (-1.0, 6.0), "petal_width": (0.5, 4.0)}  # low below 0, and above it
+    edges = [None, "", " ", "abc", "NaN", "-Infinity", "Infinity", "1e400", "-1", "0", "-0.0", "0.5", "0.50001",
+             "3", "4", "5.999", "6", "9.99", "10"]
+    labels = [None, "", " ", "setosa", " Iris-Virginica ", "daisy"]
+    clean = ("5", "3", "5", "2", "setosa")
+    alone = [tuple(e if i == c else v for i, v in enumerate(clean)) for c in range(4) for e in edges]
+    rows = alone + [(*clean[:4], label) for label in labels] + [
+        (a, b, a, b, label) for a, b in product(edges, repeat=2) for label in labels]
+    checked = validate_rows(_bronze(spark, rows), ranges=ranges, species=species)
+    out = checked.select((F.size("reasons") == 0).alias("clean"), _passes(ranges, species).alias("passes"))
+    pairs = out.groupBy("clean", "passes").count().collect()
+    assert {(r["clean"], r["passes"]) for r in pairs} == {(True, True), (False, False)}
+
+
 def _silver_input(spark, rows):
     return spark.createDataFrame(
         [("b", i, T1, *v, s, "r") for i, (v, s) in enumerate(rows)],
