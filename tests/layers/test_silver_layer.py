@@ -61,14 +61,15 @@ def test_validate_rows_lists_every_reason(spark, values, reasons) -> None:
     assert checked.select("reasons").first()[0] == reasons
 
 
+@pytest.mark.parametrize("required", [True, False], ids=["label-required", "label-optional"])
 @pytest.mark.parametrize("species", [SPECIES, (*SPECIES, "")], ids=["labels", "an-empty-label-configured"])
-def test_the_split_predicate_agrees_with_the_reasons_on_every_edge(spark, species) -> None:
-    """`_passes` (the cheap filter that splits silver from quarantine) is true exactly when a row has no reason."""
+def test_the_split_predicate_agrees_with_the_reasons_on_every_edge(spark, species, required) -> None:
+    """`passes_checks` (silver's and inference's split) is true exactly when a row has no reason that counts."""
     from itertools import product
 
     from pyspark.sql import functions as F  # noqa: N812
 
-    from iris_mlops.layers.silver import _passes
+    from iris_mlops.layers.silver import passes_checks
 
     ranges = {**RANGES, "sepal_width": (-1.0, 6.0), "petal_width": (0.5, 4.0)}  # low below 0, and above it
     edges = [None, "", " ", "abc", "NaN", "-Infinity", "Infinity", "1e400", "-1", "0", "-0.0", "0.5", "0.50001",
@@ -79,7 +80,9 @@ def test_the_split_predicate_agrees_with_the_reasons_on_every_edge(spark, specie
     rows = alone + [(*clean[:4], label) for label in labels] + [
         (a, b, a, b, label) for a, b in product(edges, repeat=2) for label in labels]
     checked = validate_rows(_bronze(spark, rows), ranges=ranges, species=species)
-    out = checked.select((F.size("reasons") == 0).alias("clean"), _passes(ranges, species).alias("passes"))
+    counted = F.col("reasons") if required else F.filter("reasons", lambda r: r != "null:species")
+    passes = passes_checks(ranges, species, label_required=required)
+    out = checked.select((F.size(counted) == 0).alias("clean"), passes.alias("passes"))
     pairs = out.groupBy("clean", "passes").count().collect()
     assert {(r["clean"], r["passes"]) for r in pairs} == {(True, True), (False, False)}
 

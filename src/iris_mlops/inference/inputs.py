@@ -45,7 +45,7 @@ def validate_input(
     from pyspark.sql import functions as F  # noqa: N812
 
     from iris_mlops.layers import conform
-    from iris_mlops.layers.silver import TYPED, validate_rows
+    from iris_mlops.layers.silver import TYPED, passes_checks, validate_rows
 
     text = raw.withColumns({c: F.col(c).cast("string") for c in BUSINESS_COLUMNS})
     checked = validate_rows(text, ranges=ranges, species=species)
@@ -53,14 +53,18 @@ def validate_input(
     if FILE_ERROR in raw.columns:
         reasons = F.when(F.col(FILE_ERROR).isNotNull(), F.array(F.col(FILE_ERROR))).otherwise(reasons)
     checked = checked.withColumns({REASONS: reasons, RUN_ID: F.lit(run_id)})
+    # Split on the checks, not on the size of `reasons`: the array is then built for quarantined rows only.
+    passes = passes_checks(ranges, species, label_required=False)
+    if FILE_ERROR in raw.columns:
+        passes = passes & F.col(FILE_ERROR).isNull()
     label = F.col(f"{TYPED}{SPECIES}")
-    scorable = checked.filter(F.size(REASONS) == 0).select(
+    scorable = checked.filter(passes).select(
         BATCH_ID,
         F.col(SOURCE_POSITION).cast("long").alias(SOURCE_POSITION),
         *[F.col(f"{TYPED}{m}").alias(m) for m in MEASUREMENTS],
         F.when(label != "", label).alias(SPECIES),
     )
-    return scorable, conform(checked.filter(F.size(REASONS) > 0), schema=QUARANTINE_SCHEMA)
+    return scorable, conform(checked.filter(~passes), schema=QUARANTINE_SCHEMA)
 
 
 def parse_files(files: DataFrame) -> DataFrame:

@@ -77,17 +77,21 @@ def _reasons(checks: Sequence[Column]) -> Column:
     return F.array_compact(F.array(*checks))
 
 
-def _passes(ranges: Mapping[str, tuple[float, float]], species: Sequence[str]) -> Column:
-    """True exactly when every `_checks` column is null (tested row by row), as a small expression.
+def passes_checks(ranges: Mapping[str, tuple[float, float]], species: Sequence[str], *,
+                  label_required: bool = True) -> Column:
+    """True exactly when a `validate_rows` row has no reason (without a label: none but `null:species`).
 
-    A parsed value is never null for an empty text, so one comparison chain covers null, not a number, not
-    positive and out of range. Spark does not share subexpressions inside a filter, and the checks themselves
-    there made a generated method past the JIT's 8000-byte limit (silver on 10 M rows: 58 s instead of 19 s).
+    A small expression for filters, tested equal to the reasons row by row: a parsed value is never null for an
+    empty text, so one comparison chain covers null, not a number, not positive and out of range. The reasons
+    array built for every row took three times as long as the checks (10 M rows: 6.3 s vs 2.1 s), and the
+    checks themselves in a filter, where Spark shares no subexpressions, made a generated method past the JIT's
+    8000-byte limit (silver on 10 M rows: 58 s instead of 19 s).
     """
     passes = [~F.isnan(v) & (v > max(0.0, low)) & (v < high)
               for v, (low, high) in ((F.col(f"{TYPED}{m}"), ranges[m]) for m in MEASUREMENTS)]
     label = F.col(f"{TYPED}{SPECIES}")
-    passes.append((label != "") & label.isin(list(species)))
+    known = label.isin(list(species))
+    passes.append((label != "") & known if label_required else F.coalesce(label == "", F.lit(True)) | known)
     return F.coalesce(reduce(lambda a, b: a & b, passes), F.lit(False))
 
 
@@ -116,9 +120,7 @@ def build_silver(
 ) -> tuple[DataFrame, DataFrame]:
     """Bronze rows -> (silver rows, quarantined rows); every bronze row lands in exactly one of them."""
     checked = _parsed(bronze).withColumn(RUN_ID, F.lit(run_id))
-    # Split on `_passes`, not on the size of the reasons array: building that array for every row took three
-    # times as long as the checks (10 M rows: 6.3 s vs 2.1 s), and only quarantined rows keep it.
-    passes = _passes(ranges, species)
+    passes = passes_checks(ranges, species)  # the reasons array is built for quarantined rows only
     valid = checked.filter(passes).select(
         BATCH_ID,
         "source_position",
