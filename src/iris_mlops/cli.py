@@ -77,7 +77,7 @@ def _print_locations(settings: Settings) -> None:
     if settings.store != "local_delta":
         typer.echo(f"tables: {settings.catalog}.{settings.schema_name}.*")
         return
-    warehouse = settings.home / "warehouse" / settings.catalog / settings.schema_name
+    warehouse = settings.warehouse_dir / settings.catalog / settings.schema_name
     typer.echo(f"tables:  {warehouse}/<table>  (iris-mlops tables list)")
     typer.echo(f"reports: {settings.reports_dir}  (iris-mlops quality report)")
     typer.echo(f"summary: {settings.reports_dir / 'runs' / 'index.html'}  (iris-mlops report --open)")

@@ -451,6 +451,11 @@ class Settings(Frozen):
         return self.mlflow.experiment.replace("{catalog}", self.catalog).replace("{schema}", self.schema_name)
 
     @property
+    def warehouse_dir(self) -> Path:
+        """The local store's tables: a folder per catalog, schema and table under $IRIS_MLOPS_HOME/warehouse."""
+        return self.home / "warehouse"
+
+    @property
     def staging_dir(self) -> Path:
         """Where bronze stages a source's Parquet parts before Spark writes them into the table."""
         return self.files_dir / "staging"

@@ -40,7 +40,7 @@ def batch_rows_without_spark(ctx: TaskContext) -> list[dict[str, Any]]:
     from iris_mlops.storage.metadata import DeltaLog
 
     names = {layer: ctx.settings.table(layer) for layer in ("bronze", "silver", "quarantine")}
-    rows = batch_rows_from_log(DeltaLog(ctx.settings.home / "warehouse"), names)
+    rows = batch_rows_from_log(DeltaLog(ctx.settings.warehouse_dir), names)
     return sorted(rows, key=lambda r: (r["ingested_at"] is None, str(r["ingested_at"]), r["batch_id"]))
 
 

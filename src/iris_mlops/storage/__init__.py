@@ -23,7 +23,7 @@ def make_store(settings: Settings, spark: SparkSession) -> TableStore:
         return SparkDeltaStore(spark)
     from iris_mlops.storage.local_delta import LocalDeltaStore
 
-    return LocalDeltaStore(spark, settings.home / "warehouse")
+    return LocalDeltaStore(spark, settings.warehouse_dir)
 
 
 def local_data_bytes(settings: Settings) -> int:
@@ -34,7 +34,9 @@ def local_data_bytes(settings: Settings) -> int:
     """
     if settings.store != "local_delta":
         return 0
-    bronze = (settings.home / "warehouse").joinpath(*settings.table("bronze").split("."))
+    from iris_mlops.storage.metadata import DeltaLog
+
+    bronze = Path(DeltaLog(settings.warehouse_dir).location(settings.table("bronze")))
     return sum(_parquet_bytes(folder) for folder in (bronze, settings.staging_dir))
 
 

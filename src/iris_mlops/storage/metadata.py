@@ -185,7 +185,7 @@ def open_metadata(settings: Settings, store: TableStore | None = None) -> TableM
     """Metadata for the configured store: the Delta log on the local store (no Spark; row counts from its
     statistics), else the Spark store (`store` when one is open, else one on the session)."""
     if settings.store == "local_delta":
-        return DeltaLog(settings.home / "warehouse")
+        return DeltaLog(settings.warehouse_dir)
     if store is None:
         from iris_mlops.spark import get_spark
         from iris_mlops.storage import make_store

@@ -15,7 +15,7 @@ def table_exists(ctx: TaskContext, name: str) -> bool:
     from iris_mlops.storage.metadata import DeltaLog
 
     if ctx.settings.store == "local_delta":
-        return DeltaLog(ctx.settings.home / "warehouse").exists(name)
+        return DeltaLog(ctx.settings.warehouse_dir).exists(name)
     return ctx.store.exists(name)
 
 

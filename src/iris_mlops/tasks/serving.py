@@ -172,7 +172,7 @@ def _append_store(ctx: TaskContext) -> TableStore:
     from iris_mlops.storage.local_delta import LocalDeltaStore
 
     # append_records on the local store writes Arrow with delta-rs and never touches Spark.
-    return LocalDeltaStore(cast(Any, None), ctx.settings.home / "warehouse")
+    return LocalDeltaStore(cast(Any, None), ctx.settings.warehouse_dir)
 
 
 def _serving_line(url: str, champion: ServedModel, challenger: ServedModel | None, split: AbSplit) -> str:
